@@ -1,0 +1,71 @@
+"""Shared helpers for ops: argument checks, rank handling and dtype round trips."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import tensorflow as tf
+
+FILL_MODES = ("constant", "reflect", "wrap", "nearest")
+INTERPOLATIONS = ("nearest", "bilinear")
+
+
+def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
+    """Return ``value`` lower-cased if it is one of ``choices``, else raise ``ValueError``."""
+    choices = tuple(choices)
+    if not isinstance(value, str) or value.lower() not in choices:
+        raise ValueError(f"`{name}` must be one of {choices}, got {value!r}.")
+    return value.lower()
+
+
+def check_images(images, name: str = "images") -> tf.Tensor:
+    """Convert to a tensor and check it is a rank-3 or rank-4 numeric image batch."""
+    images = tf.convert_to_tensor(images)
+    rank = images.shape.rank
+    if rank not in (3, 4):
+        raise ValueError(
+            f"`{name}` must be a rank-3 [height, width, channels] or rank-4 "
+            f"[batch, height, width, channels] tensor, got shape {images.shape}."
+        )
+    if not (images.dtype.is_floating or images.dtype.is_integer) or images.dtype == tf.bool:
+        raise ValueError(f"`{name}` must have a numeric dtype, got {images.dtype.name}.")
+    return images
+
+
+def to_batch(images) -> tuple[tf.Tensor, bool]:
+    """Return ``(images[B, H, W, C], was_single_image)``."""
+    images = check_images(images)
+    if images.shape.rank == 3:
+        return images[tf.newaxis], True
+    return images, False
+
+
+def from_batch(images: tf.Tensor, was_single_image: bool) -> tf.Tensor:
+    """Undo :func:`to_batch`."""
+    return images[0] if was_single_image else images
+
+
+def compute_dtype(dtype: tf.DType) -> tf.DType:
+    """The float dtype arithmetic on ``dtype`` images is done in (float32 unless float64)."""
+    return tf.float64 if dtype == tf.float64 else tf.float32
+
+
+def to_compute(images: tf.Tensor) -> tf.Tensor:
+    """Cast images to their compute float dtype without rescaling."""
+    return tf.cast(images, compute_dtype(images.dtype))
+
+
+def from_compute(values: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
+    """Cast float results back to ``dtype``; integer dtypes are rounded and clipped to their range."""
+    dtype = tf.as_dtype(dtype)
+    if dtype.is_integer:
+        values = tf.clip_by_value(tf.round(values), dtype.min, dtype.max)
+    return tf.cast(values, dtype)
+
+
+def batch_vector(values, batch_size, dtype=tf.float32, name: str = "values") -> tf.Tensor:
+    """Broadcast a scalar or ``[batch]`` parameter to shape ``[batch]``."""
+    values = tf.cast(tf.convert_to_tensor(values), dtype)
+    if values.shape.rank not in (None, 0, 1):
+        raise ValueError(f"`{name}` must be a scalar or a [batch] vector, got shape {values.shape}.")
+    return tf.broadcast_to(values, [batch_size])

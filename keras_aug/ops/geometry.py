@@ -1,0 +1,423 @@
+"""Geometric ops: transform matrices, a gather-based projective warp, flips and crops.
+
+Transforms follow ``tf.raw_ops.ImageProjectiveTransformV3`` / ``tfa.image.transform``: eight numbers
+``[a0, a1, a2, b0, b1, b2, c0, c1]`` map an OUTPUT pixel ``(x, y)`` to the INPUT point
+``((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)`` with ``k = c0 x + c1 y + 1``; pixel centres sit on
+integer coordinates. Matrices are the same maps as ``[B, 3, 3]`` tensors, so composing is a matmul.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_aug.ops import _utils
+from keras_aug.ops._utils import FILL_MODES, INTERPOLATIONS
+
+# ----------------------------------------------------------------------------------------------
+# Matrices (output -> input, about the image centre)
+# ----------------------------------------------------------------------------------------------
+
+
+def _as_batch(values, name: str) -> tf.Tensor:
+    values = tf.convert_to_tensor(values, tf.float32)
+    if values.shape.rank == 0:
+        return values[tf.newaxis]
+    if values.shape.rank != 1:
+        raise ValueError(f"`{name}` must be a scalar or a [batch] vector, got shape {values.shape}.")
+    return values
+
+
+def _matrix(entries) -> tf.Tensor:
+    """Stack nine ``[B]`` entries (row-major) into ``[B, 3, 3]``."""
+    return tf.reshape(tf.stack([tf.cast(e, tf.float32) for e in entries], axis=-1), [-1, 3, 3])
+
+
+def _centre(size) -> tf.Tensor:
+    return (tf.cast(size, tf.float32) - 1.0) / 2.0
+
+
+def identity_matrix(batch_size=1) -> tf.Tensor:
+    """``[batch_size, 3, 3]`` identity transforms.
+
+    Example:
+    >>> identity_matrix(2).shape
+    TensorShape([2, 3, 3])
+    """
+    return tf.eye(3, batch_shape=[batch_size])
+
+
+def translation_matrix(dx, dy) -> tf.Tensor:
+    """Shift image content right by ``dx`` and down by ``dy`` pixels (per sample).
+
+    Example:
+    >>> translation_matrix([2.0], [0.0])[0, 0, 2].numpy()
+    -2.0
+    """
+    dx, dy = _as_batch(dx, "dx"), _as_batch(dy, "dy")
+    one, zero = tf.ones_like(dx), tf.zeros_like(dx)
+    return _matrix([one, zero, -dx, zero, one, -dy, zero, zero, one])
+
+
+def rotation_matrix(angles, height, width) -> tf.Tensor:
+    """Rotate content counter-clockwise by ``angles`` radians about the image centre (tfa's convention).
+
+    Example:
+    >>> m = rotation_matrix([0.0], 4, 4)
+    >>> m.numpy()[0].round(3).tolist()
+    [[1.0, -0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    angles = _as_batch(angles, "angles")
+    cos, sin = tf.cos(angles), tf.sin(angles)
+    cx, cy = _centre(width), _centre(height)
+    x_offset = cx - (cos * cx - sin * cy)
+    y_offset = cy - (sin * cx + cos * cy)
+    zero = tf.zeros_like(angles)
+    return _matrix([cos, -sin, x_offset, sin, cos, y_offset, zero, zero, tf.ones_like(angles)])
+
+
+def zoom_matrix(zoom_x, zoom_y, height, width) -> tf.Tensor:
+    """Magnify content by ``zoom_x``/``zoom_y`` about the centre (> 1 zooms in, < 1 zooms out).
+
+    Example:
+    >>> zoom_matrix([2.0], [2.0], 5, 5)[0, 0].numpy().tolist()
+    [0.5, 0.0, 1.0]
+    """
+    zoom_x, zoom_y = _as_batch(zoom_x, "zoom_x"), _as_batch(zoom_y, "zoom_y")
+    cx, cy = _centre(width), _centre(height)
+    zero = tf.zeros_like(zoom_x)
+    return _matrix(
+        [
+            1.0 / zoom_x,
+            zero,
+            cx - cx / zoom_x,
+            zero,
+            1.0 / zoom_y,
+            cy - cy / zoom_y,
+            zero,
+            zero,
+            tf.ones_like(zoom_x),
+        ]
+    )
+
+
+def shear_matrix(shear_x, shear_y, height, width) -> tf.Tensor:
+    """Shear about the centre: content x moves by ``shear_x * (y - cy)``, y by ``shear_y * (x - cx)``.
+
+    ``shear_x``/``shear_y`` are the tangents of the shear angles.
+
+    Example:
+    >>> shear_matrix([0.5], [0.0], 3, 3)[0, 0].numpy().tolist()
+    [1.0, -0.5, 0.5]
+    """
+    shear_x, shear_y = _as_batch(shear_x, "shear_x"), _as_batch(shear_y, "shear_y")
+    cx, cy = _centre(width), _centre(height)
+    one, zero = tf.ones_like(shear_x), tf.zeros_like(shear_x)
+    forward = _matrix([one, shear_x, -shear_x * cy, shear_y, one, -shear_y * cx, zero, zero, one])
+    return tf.linalg.inv(forward)
+
+
+def compose(*matrices) -> tf.Tensor:
+    """Compose output→input matrices so the result applies ``matrices[0]`` first, then the next, ...
+
+    Batches broadcast (``[1, 3, 3]`` with ``[B, 3, 3]``). Same order as ``tfa.image.compose_transforms``.
+
+    Example:
+    >>> m = compose(translation_matrix([1.0], [0.0]), translation_matrix([2.0], [0.0]))
+    >>> m[0, 0, 2].numpy()
+    -3.0
+    """
+    if not matrices:
+        raise ValueError("`compose` needs at least one matrix.")
+    result = matrices[0]
+    for matrix in matrices[1:]:
+        result = tf.matmul(result, matrix)
+    return result
+
+
+def matrix_to_transform(matrices) -> tf.Tensor:
+    """``[B, 3, 3]`` matrices → ``[B, 8]`` transforms (normalized so the last entry is 1).
+
+    Example:
+    >>> matrix_to_transform(identity_matrix(1)).numpy().tolist()
+    [[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]]
+    """
+    matrices = tf.convert_to_tensor(matrices, tf.float32)
+    flat = tf.reshape(matrices, [-1, 9])
+    return flat[:, :8] / flat[:, 8:9]
+
+
+def transform_to_matrix(transforms) -> tf.Tensor:
+    """``[8]`` or ``[B, 8]`` transforms → ``[B, 3, 3]`` matrices.
+
+    Example:
+    >>> transform_to_matrix([1.0, 0, 0, 0, 1, 0, 0, 0]).shape
+    TensorShape([1, 3, 3])
+    """
+    transforms = _check_transforms(transforms)
+    ones = tf.ones_like(transforms[:, :1])
+    return tf.reshape(tf.concat([transforms, ones], axis=1), [-1, 3, 3])
+
+
+def _check_transforms(transforms) -> tf.Tensor:
+    transforms = tf.convert_to_tensor(transforms, tf.float32)
+    if transforms.shape.rank == 1:
+        transforms = transforms[tf.newaxis]
+    if transforms.shape.rank != 2 or transforms.shape[1] != 8:
+        raise ValueError(f"`transforms` must have shape [8] or [batch, 8], got {transforms.shape}.")
+    return transforms
+
+
+# ----------------------------------------------------------------------------------------------
+# Resampling
+# ----------------------------------------------------------------------------------------------
+
+
+def _trunc(x: tf.Tensor) -> tf.Tensor:
+    return tf.where(x < 0.0, tf.math.ceil(x), tf.math.floor(x))
+
+
+def _round_half_away(x: tf.Tensor) -> tf.Tensor:
+    """``std::round``: halves go away from zero (``tf.round`` rounds half to even)."""
+    whole = _trunc(x)
+    return whole + tf.where(tf.abs(x - whole) >= 0.5, tf.sign(x), 0.0)
+
+
+def map_coordinates_to_range(coords: tf.Tensor, length, fill_mode: str) -> tf.Tensor:
+    """Fold out-of-range coordinates back in for ``fill_mode``, with ImageProjectiveTransformV3's arithmetic.
+
+    Example:
+    >>> map_coordinates_to_range(tf.constant([-1.0, 4.0]), 4, "reflect").numpy().tolist()
+    [0.0, 3.0]
+    """
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
+    length_f = tf.cast(length, tf.float32)
+    last = length_f - 1.0
+    if fill_mode == "constant":
+        return coords
+    if fill_mode == "reflect":
+        size2 = 2.0 * length_f
+        low = size2 * _trunc(-coords / size2) + coords
+        low = tf.where(low < -length_f, low + size2, -low - 1.0)
+        high = coords - size2 * _trunc(coords / size2)
+        high = tf.where(high >= length_f, size2 - high - 1.0, high)
+        coords = tf.where(coords < 0.0, low, tf.where(coords > last, high, coords))
+    elif fill_mode == "wrap":
+        period = tf.maximum(last, 1.0)
+        low = coords + length_f * (_trunc(-coords / period) + 1.0)
+        high = coords - length_f * _trunc(coords / period)
+        coords = tf.where(coords < 0.0, low, tf.where(coords > last, high, coords))
+    coords = tf.where(length_f <= 1.0, tf.zeros_like(coords), coords)
+    return tf.clip_by_value(coords, 0.0, tf.maximum(last, 0.0))
+
+
+def _fill_value_for(dtype: tf.DType, fill_value) -> tf.Tensor:
+    """The fill value as the image dtype stores it, back in float (uint8 images fill with uint8(fill))."""
+    value = tf.cast(fill_value, tf.float32)
+    if dtype.is_integer:
+        value = tf.cast(tf.cast(value, dtype), tf.float32)
+    return value
+
+
+def _gather_taps(flat_pixels: tf.Tensor, rows: tf.Tensor, cols: tf.Tensor, height, width, batch_offset):
+    """Read ``flat_pixels[b, row, col]`` for integer tap positions; returns values and an in-range mask."""
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    index = (
+        batch_offset + tf.clip_by_value(rows, 0, height - 1) * width + tf.clip_by_value(cols, 0, width - 1)
+    )
+    return tf.gather(flat_pixels, index), inside
+
+
+def _pack(images: tf.Tensor) -> tuple[tf.Tensor, bool]:
+    """Pack 2–4 uint8 channels into one int32 per pixel so each tap is a single scalar gather."""
+    channels = images.shape[-1]
+    if images.dtype != tf.uint8 or channels is None or not 2 <= channels <= 4:
+        return images, False
+    if channels < 4:
+        pad = tf.zeros_like(images[..., :1])
+        images = tf.concat([images] + [pad] * (4 - channels), axis=-1)
+    return tf.bitcast(images, tf.int32), True
+
+
+def _unpack(values: tf.Tensor, packed: bool, channels: int) -> tf.Tensor:
+    if not packed:
+        return values
+    return tf.bitcast(values, tf.uint8)[..., :channels]
+
+
+def sample(
+    images,
+    x,
+    y,
+    interpolation: str = "bilinear",
+    fill_mode: str = "constant",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Resample ``images`` at input coordinates ``x``, ``y`` (``[B, H_out, W_out]``, pixel centres on integers).
+
+    The general gather engine under every warp: ``out[b, i, j] = images[b, y[b, i, j], x[b, i, j]]`` with
+    bilinear or nearest interpolation and ImageProjectiveTransformV3's fill modes. Output dtype = input
+    dtype (integers are rounded and clipped).
+
+    Example:
+    >>> img = tf.reshape(tf.range(6, dtype=tf.float32), [1, 2, 3, 1])
+    >>> sample(img, tf.constant([[[0.5]]]), tf.constant([[[0.0]]]))[0, 0, 0, 0].numpy()
+    0.5
+    """
+    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
+    images, single = _utils.to_batch(images)
+    x = tf.convert_to_tensor(x, tf.float32)
+    y = tf.convert_to_tensor(y, tf.float32)
+    if single and x.shape.rank == 2:
+        x, y = x[tf.newaxis], y[tf.newaxis]
+    out = _sample_batch(images, x, y, interpolation, fill_mode, _fill_value_for(images.dtype, fill_value))
+    return _utils.from_batch(out, single)
+
+
+def _sample_batch(images, x, y, interpolation, fill_mode, fill_value):
+    dtype = images.dtype
+    shape = tf.shape(images)
+    batch, height, width = shape[0], shape[1], shape[2]
+    channels = images.shape[-1]
+    x = map_coordinates_to_range(x, width, fill_mode)
+    y = map_coordinates_to_range(y, height, fill_mode)
+    pixels, packed = _pack(images)
+    flat = tf.reshape(pixels, tf.concat([[-1], tf.shape(pixels)[3:]], 0))
+    batch_offset = tf.reshape(tf.range(batch) * height * width, [-1, 1, 1])
+
+    def tap(rows, cols):
+        values, inside = _gather_taps(flat, rows, cols, height, width, batch_offset)
+        values = _utils.to_compute(_unpack(values, packed, channels))
+        if values.shape.rank == 3:  # no channel axis left: single-channel packed path never happens
+            values = values[..., tf.newaxis]
+        return tf.where(inside[..., tf.newaxis], values, tf.cast(fill_value, values.dtype))
+
+    if interpolation == "nearest":
+        out = tap(tf.cast(_round_half_away(y), tf.int32), tf.cast(_round_half_away(x), tf.int32))
+    else:
+        x0, y0 = tf.floor(x), tf.floor(y)
+        x1, y1 = x0 + 1.0, y0 + 1.0
+        wx0, wx1 = (x1 - x)[..., tf.newaxis], (x - x0)[..., tf.newaxis]
+        wy0, wy1 = (y1 - y)[..., tf.newaxis], (y - y0)[..., tf.newaxis]
+        c0, c1 = tf.cast(x0, tf.int32), tf.cast(x1, tf.int32)
+        r0, r1 = tf.cast(y0, tf.int32), tf.cast(y1, tf.int32)
+        top = wx0 * tap(r0, c0) + wx1 * tap(r0, c1)
+        bottom = wx0 * tap(r1, c0) + wx1 * tap(r1, c1)
+        out = tf.cast(wy0, top.dtype) * top + tf.cast(wy1, top.dtype) * bottom
+    return _utils.from_compute(out, dtype)
+
+
+def _exact_f32(value: tf.Tensor) -> tf.Tensor:
+    """Round a float64 result to float32, reproducing float32 arithmetic step by step.
+
+    Each float32 op is done in float64 and rounded back (exact: 53 >= 2 * 24 + 2), which also stops XLA
+    from contracting ``a * b + c`` into an FMA with different rounding than TF's kernel.
+    """
+    return tf.cast(value, tf.float32)
+
+
+def projective_coordinates(transforms, height, width) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Input coordinates for every output pixel: ``(x, y, valid)``, each ``[B, height, width]``.
+
+    ``valid`` is False where the projective denominator is zero (those pixels get the fill value).
+
+    Example:
+    >>> x, y, ok = projective_coordinates([[1.0, 0, 2, 0, 1, 0, 0, 0]], 1, 2)
+    >>> x.numpy().tolist()
+    [[[2.0, 3.0]]]
+    """
+    t = tf.cast(_check_transforms(transforms), tf.float64)
+    t = [t[:, i, tf.newaxis, tf.newaxis] for i in range(8)]
+    out_x = tf.cast(tf.range(width), tf.float64)[tf.newaxis, tf.newaxis, :]
+    out_y = tf.cast(tf.range(height), tf.float64)[tf.newaxis, :, tf.newaxis]
+
+    def affine(a, b, c):
+        ax = _exact_f32(a * out_x)
+        by = _exact_f32(b * out_y)
+        return _exact_f32(
+            tf.cast(_exact_f32(tf.cast(ax, tf.float64) + tf.cast(by, tf.float64)), tf.float64) + c
+        )
+
+    k = affine(t[6], t[7], tf.constant(1.0, tf.float64))
+    safe_k = tf.where(k == 0.0, tf.ones_like(k), k)
+    x = affine(t[0], t[1], t[2]) / safe_k
+    y = affine(t[3], t[4], t[5]) / safe_k
+    return x, y, k != 0.0
+
+
+def transform(
+    images,
+    transforms,
+    interpolation: str = "bilinear",
+    fill_mode: str = "constant",
+    fill_value: float = 0.0,
+    output_shape=None,
+) -> tf.Tensor:
+    """Projective warp with ``ImageProjectiveTransformV3``'s conventions, built from gathers (XLA-friendly).
+
+    Args:
+        images: ``[B, H, W, C]`` or ``[H, W, C]``, any numeric dtype; the output keeps it.
+        transforms: ``[8]`` or ``[B, 8]`` output→input transforms (see the module docstring).
+        interpolation: ``"nearest"`` or ``"bilinear"``.
+        fill_mode: ``"constant"``, ``"reflect"``, ``"wrap"`` or ``"nearest"``.
+        fill_value: value outside the image when ``fill_mode="constant"``.
+        output_shape: ``(height, width)`` of the output; defaults to the input's.
+
+    Example:
+    >>> img = tf.reshape(tf.range(4, dtype=tf.float32), [2, 2, 1])
+    >>> transform(img, [1.0, 0, 1, 0, 1, 0, 0, 0])[:, :, 0].numpy().tolist()
+    [[1.0, 0.0], [3.0, 0.0]]
+    """
+    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
+    images, single = _utils.to_batch(images)
+    transforms = _check_transforms(transforms)
+    shape = tf.shape(images)
+    if output_shape is None:
+        out_h, out_w = shape[1], shape[2]
+    else:
+        out_h, out_w = output_shape[0], output_shape[1]
+    batch = shape[0]
+    transforms = tf.broadcast_to(transforms, [batch, 8])
+    x, y, valid = projective_coordinates(transforms, out_h, out_w)
+    fill = _fill_value_for(images.dtype, fill_value)
+    out = _sample_batch(images, x, y, interpolation, fill_mode, fill)
+    out = tf.where(valid[..., tf.newaxis], out, tf.cast(fill, out.dtype))
+    return _utils.from_batch(out, single)
+
+
+# ----------------------------------------------------------------------------------------------
+# Flips
+# ----------------------------------------------------------------------------------------------
+
+
+def _flip(images, flip, axis: int) -> tf.Tensor:
+    images, single = _utils.to_batch(images)
+    flipped = tf.reverse(images, axis=[axis])
+    if flip is None:
+        return _utils.from_batch(flipped, single)
+    flip = tf.broadcast_to(tf.cast(flip, tf.bool), tf.shape(images)[:1])
+    out = tf.where(flip[:, tf.newaxis, tf.newaxis, tf.newaxis], flipped, images)
+    return _utils.from_batch(out, single)
+
+
+def flip_left_right(images, flip=None) -> tf.Tensor:
+    """Mirror images horizontally; ``flip`` (``[B]`` bool) picks which samples, default all.
+
+    Example:
+    >>> img = tf.constant([[[1], [2]]])
+    >>> flip_left_right(img)[0, :, 0].numpy().tolist()
+    [2, 1]
+    """
+    return _flip(images, flip, axis=2)
+
+
+def flip_up_down(images, flip=None) -> tf.Tensor:
+    """Mirror images vertically; ``flip`` (``[B]`` bool) picks which samples, default all.
+
+    Example:
+    >>> img = tf.constant([[[1]], [[2]]])
+    >>> flip_up_down(img)[:, 0, 0].numpy().tolist()
+    [2, 1]
+    """
+    return _flip(images, flip, axis=1)
