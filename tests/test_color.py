@@ -4,12 +4,12 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import albumentations as A  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import albumentations as A
+import numpy as np
+import pytest
+import tensorflow as tf
 
-from keras_aug.ops import color  # noqa: E402
+from keras_aug.ops import color
 
 MODES = ("eager", "xla", "data")
 _COMPILED = {}
