@@ -7,4 +7,5 @@ Example:
 
 __version__ = "0.1.0"
 
+from keras_aug import layers as layers
 from keras_aug import ops as ops

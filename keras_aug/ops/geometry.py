@@ -421,3 +421,29 @@ def flip_up_down(images, flip=None) -> tf.Tensor:
     [2, 1]
     """
     return _flip(images, flip, axis=1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Warps driven by matrices (what the layers call)
+# ----------------------------------------------------------------------------------------------
+
+
+def warp(
+    images,
+    matrices,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+    axis_aligned: bool = False,
+) -> tf.Tensor:
+    """Warp ``images`` by ``[B, 3, 3]`` output→input matrices (the layers' entry point).
+
+    ``axis_aligned=True`` promises the matrices neither rotate nor shear (translation and zoom only),
+    which allows a separable path: interpolate along x over whole rows, then gather whole rows.
+
+    Example:
+    >>> img = tf.reshape(tf.range(4, dtype=tf.float32), [1, 2, 2, 1])
+    >>> warp(img, translation_matrix([1.0], [0.0]), fill_mode="constant")[0, :, :, 0].numpy().tolist()
+    [[0.0, 0.0], [0.0, 2.0]]
+    """
+    return transform(images, matrix_to_transform(matrices), interpolation, fill_mode, fill_value)

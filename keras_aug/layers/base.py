@@ -1,0 +1,195 @@
+"""The one base class every keras_aug layer derives from.
+
+A layer only says how to draw its random parameters (``get_params``) and how to apply them
+(``augment_images`` and, where it matters, ``augment_masks`` / ``augment_labels``). The base handles
+the rest: ``training=False``, rank-3 images, dict and ``(images, labels)`` inputs, per-sample
+probability ``p``, seeds, dtype preservation and serialization.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from keras_aug.ops import _utils
+from keras_aug.ops import random as krandom
+
+IMAGES, LABELS, MASKS, BOXES = "images", "labels", "segmentation_masks", "bounding_boxes"
+
+
+def check_probability(p, name: str = "p") -> float:
+    """Return ``p`` as a float, or raise ``ValueError`` unless it lies in ``[0, 1]``."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"`{name}` must be a probability in [0, 1], got {p!r}.")
+    return float(p)
+
+
+def check_range(value, name: str, low: float, high: float, symmetric: bool = True) -> tuple[float, float]:
+    """Turn a float ``f`` into ``(-f, f)`` (or check a ``(lower, upper)`` pair) within ``[low, high]``.
+
+    Example:
+    >>> check_range(0.2, "factor", -1.0, 1.0)
+    (-0.2, 0.2)
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        pair = (-abs(float(value)), abs(float(value))) if symmetric else (float(value), float(value))
+    elif (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    ):
+        pair = (float(value[0]), float(value[1]))
+    else:
+        raise ValueError(f"`{name}` must be a number or a (lower, upper) pair of numbers, got {value!r}.")
+    if pair[0] > pair[1]:
+        raise ValueError(f"`{name}` lower bound must not exceed its upper bound, got {value!r}.")
+    if pair[0] < low or pair[1] > high:
+        raise ValueError(f"`{name}` must lie within [{low}, {high}], got {value!r}.")
+    return pair
+
+
+def check_data_format(data_format) -> str:
+    """keras_aug works on channels_last images only; say so clearly otherwise."""
+    data_format = data_format or keras.config.image_data_format()
+    if data_format != "channels_last":
+        raise ValueError(
+            f"`data_format` must be 'channels_last' (images [batch, height, width, channels]), got {data_format!r}."
+        )
+    return data_format
+
+
+class BaseAugmentation(keras.layers.Layer):
+    """Base class: random parameters per sample, applied by one op, identity when ``training=False``.
+
+    Subclasses implement ``get_params`` and ``augment_images`` (and optionally ``augment_masks``,
+    ``augment_labels``). Inputs may be an image tensor (rank 3 or 4), a dict with ``"images"`` and
+    optionally ``"labels"``, ``"segmentation_masks"`` and ``"bounding_boxes"`` (other keys pass through),
+    or an ``(images, labels)`` tuple. Outputs keep the input's structure and dtypes.
+
+    Args:
+        p: probability that each sample is augmented (class default ``default_p``).
+        seed: integer seed; the same seed gives the same sequence of augmentations, eagerly, in
+            ``tf.data`` and under XLA.
+        data_format: must be ``"channels_last"`` (or ``None`` with Keras configured that way).
+
+    Example:
+    >>> class Invert(BaseAugmentation):
+    ...     def get_params(self, batch_size, images, seed):
+    ...         return {}
+    ...     def augment_images(self, images, params):
+    ...         return 255 - images
+    >>> Invert()(tf.zeros([2, 2, 1], tf.uint8))[0, 0, 0].numpy()
+    255
+    """
+
+    default_p: float = 1.0
+    #: Set by layers that fold ``params["apply"]`` into their own parameters (e.g. an identity matrix),
+    #: so that the base does not blend outputs back with ``tf.where``.
+    handles_apply: bool = False
+
+    def __init__(self, p: float | None = None, seed: int | None = None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.p = check_probability(self.default_p if p is None else p)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
+        self.seed = seed
+        self.data_format = check_data_format(data_format)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.supports_jit = True
+        self._convert_input_args = False
+        self._allow_non_tensor_positional_args = True
+        self.built = True
+
+    # -- what subclasses write ------------------------------------------------------------------
+
+    def get_params(self, batch_size, images, seed) -> dict:
+        """Draw every random quantity for a batch: a dict of tensors with one row per sample."""
+        raise NotImplementedError(f"{type(self).__name__} must implement get_params().")
+
+    def augment_images(self, images, params):
+        """Apply the transform to ``images`` ``[B, H, W, C]``; return the same shape and dtype."""
+        raise NotImplementedError(f"{type(self).__name__} must implement augment_images().")
+
+    def augment_masks(self, masks, params):
+        """Apply the transform to segmentation masks ``[B, H, W, 1]`` (identity for photometric layers)."""
+        return masks
+
+    def augment_labels(self, labels, params):
+        """Transform labels (identity unless the layer mixes samples)."""
+        return labels
+
+    def augment_boxes(self, boxes, params, height, width):
+        """Transform a ``{"boxes", "labels"}`` dict; layers that move pixels must override this."""
+        return boxes
+
+    # -- the machinery -------------------------------------------------------------------------
+
+    def draw_params(self, images: tf.Tensor) -> dict:
+        """Draw the parameters for a batch ``[B, H, W, C]``, including ``apply`` (bool ``[B]``)."""
+        batch_size = tf.shape(images)[0]
+        apply_seed, params_seed = tf.unstack(krandom.split(self.seed_generator.next(), 2))
+        params = dict(self.get_params(batch_size, images, params_seed))
+        if self.p >= 1.0:
+            params["apply"] = tf.ones([batch_size], tf.bool)
+        else:
+            params["apply"] = krandom.bernoulli(apply_seed, [batch_size], self.p)
+        return params
+
+    def call(self, inputs, training=True):
+        if training is False:
+            return inputs
+        data, restore = _unpack(inputs)
+        images, single = _utils.to_batch(data[IMAGES])
+        params = self.draw_params(images)
+        out = dict(data)
+        out[IMAGES] = self._blend(self.augment_images(images, params), images, params)
+        if MASKS in data:
+            masks, squeeze = _masks_to_4d(_utils.to_batch(data[MASKS])[0])
+            new_masks = self._blend(self.augment_masks(masks, params), masks, params)
+            out[MASKS] = _utils.from_batch(new_masks[..., 0] if squeeze else new_masks, single)
+        if LABELS in data:
+            out[LABELS] = self.augment_labels(data[LABELS], params)
+        if BOXES in data:
+            shape = tf.shape(images)
+            out[BOXES] = self.augment_boxes(data[BOXES], params, shape[1], shape[2])
+        out[IMAGES] = _utils.from_batch(out[IMAGES], single)
+        return restore(out)
+
+    def _blend(self, augmented, original, params):
+        if self.handles_apply or self.p >= 1.0:
+            return augmented
+        apply = tf.reshape(params["apply"], [-1] + [1] * (original.shape.rank - 1))
+        return tf.where(apply, augmented, original)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_output_spec(self, inputs, training=True):
+        return inputs
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"p": self.p, "seed": self.seed, "data_format": self.data_format})
+        return config
+
+
+def _masks_to_4d(masks: tf.Tensor) -> tuple[tf.Tensor, bool]:
+    """Masks come as ``[B, H, W]`` or ``[B, H, W, 1]``; ops want the channel axis."""
+    if masks.shape.rank == 3:
+        return masks[..., tf.newaxis], True
+    return masks, False
+
+
+def _unpack(inputs):
+    """Normalize inputs to a dict and return a function that restores the caller's structure."""
+    if isinstance(inputs, dict):
+        if IMAGES not in inputs:
+            raise ValueError(f"Dict inputs must contain an {IMAGES!r} key, got keys {sorted(inputs)}.")
+        return dict(inputs), dict
+    if isinstance(inputs, (tuple, list)):
+        if len(inputs) != 2:
+            raise ValueError(
+                f"Tuple inputs must be (images, labels), got a {type(inputs).__name__} of length {len(inputs)}."
+            )
+        return {IMAGES: inputs[0], LABELS: inputs[1]}, lambda out: (out[IMAGES], out[LABELS])
+    return {IMAGES: inputs}, lambda out: out[IMAGES]

@@ -1,0 +1,332 @@
+"""Geometric layers: flip, translation, pad-and-crop, rotation, zoom and a fused affine.
+
+Every layer except ``RandomFlip`` builds one output→input matrix per sample; images (bilinear),
+masks (nearest) and boxes all consume that same matrix, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import tensorflow as tf
+
+from keras_aug.layers.base import BaseAugmentation, check_range
+from keras_aug.ops import _utils, geometry
+from keras_aug.ops import random as krandom
+
+_FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+
+
+class BaseGeometric(BaseAugmentation):
+    """A layer whose transform is one ``[B, 3, 3]`` output→input matrix per sample.
+
+    Subclasses write ``get_matrix(batch_size, height, width, seed)``. Samples that are not applied get
+    the identity matrix (exact for both interpolations), so one warp serves the whole batch.
+    """
+
+    handles_apply = True
+    #: True when the matrices never rotate or shear, which allows the separable warp.
+    axis_aligned = False
+
+    def __init__(
+        self,
+        interpolation: str = "bilinear",
+        fill_mode: str = "reflect",
+        fill_value: float = 0.0,
+        mask_fill_value: int = 0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.interpolation = _utils.check_choice("interpolation", interpolation, _utils.INTERPOLATIONS)
+        self.fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
+        if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float)):
+            raise ValueError(f"`fill_value` must be a number, got {fill_value!r}.")
+        if isinstance(mask_fill_value, bool) or not isinstance(mask_fill_value, int):
+            raise ValueError(f"`mask_fill_value` must be an integer, got {mask_fill_value!r}.")
+        self.fill_value = float(fill_value)
+        self.mask_fill_value = mask_fill_value
+
+    def get_matrix(self, batch_size, height, width, seed) -> tf.Tensor:
+        """Return ``[batch_size, 3, 3]`` output→input matrices."""
+        raise NotImplementedError(f"{type(self).__name__} must implement get_matrix().")
+
+    def get_params(self, batch_size, images, seed) -> dict:
+        shape = tf.shape(images)
+        return {"matrix": self.get_matrix(batch_size, shape[1], shape[2], seed)}
+
+    def draw_params(self, images):
+        params = super().draw_params(images)
+        keep = params["apply"][:, tf.newaxis, tf.newaxis]
+        params["matrix"] = tf.where(keep, params["matrix"], tf.eye(3, dtype=params["matrix"].dtype))
+        return params
+
+    def _warp(self, images, params, interpolation, fill_value):
+        return geometry.warp(
+            images,
+            params["matrix"],
+            interpolation=interpolation,
+            fill_mode=self.fill_mode,
+            fill_value=fill_value,
+            axis_aligned=self.axis_aligned,
+        )
+
+    def augment_images(self, images, params):
+        return self._warp(images, params, self.interpolation, self.fill_value)
+
+    def augment_masks(self, masks, params):
+        return self._warp(masks, params, "nearest", self.mask_fill_value)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {
+                "interpolation": self.interpolation,
+                "fill_mode": self.fill_mode,
+                "fill_value": self.fill_value,
+                "mask_fill_value": self.mask_fill_value,
+            }
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomFlip(BaseAugmentation):
+    """Flip each sample horizontally and/or vertically, each with probability ``p`` (default 0.5).
+
+    Same arguments as ``keras.layers.RandomFlip`` plus ``p``. With ``"horizontal_and_vertical"`` the two
+    flips are drawn independently.
+
+    Example:
+    >>> layer = RandomFlip("horizontal", p=1.0)
+    >>> layer(tf.constant([[[1], [2]]]))[0, :, 0].numpy().tolist()
+    [2, 1]
+    """
+
+    default_p = 0.5
+    handles_apply = True
+
+    def __init__(self, mode: str = "horizontal_and_vertical", **kwargs):
+        super().__init__(**kwargs)
+        self.mode = _utils.check_choice("mode", mode, _FLIP_MODES)
+
+    def get_params(self, batch_size, images, seed) -> dict:
+        seeds = krandom.split(seed, 2)
+        horizontal = "horizontal" in self.mode
+        vertical = "vertical" in self.mode
+        never = tf.zeros([batch_size], tf.bool)
+        return {
+            "flip_horizontal": krandom.bernoulli(seeds[0], [batch_size], self.p) if horizontal else never,
+            "flip_vertical": krandom.bernoulli(seeds[1], [batch_size], self.p) if vertical else never,
+        }
+
+    def augment_images(self, images, params):
+        images = geometry.flip_left_right(images, params["flip_horizontal"])
+        return geometry.flip_up_down(images, params["flip_vertical"])
+
+    def augment_masks(self, masks, params):
+        return self.augment_images(masks, params)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "mode": self.mode}
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomTranslation(BaseGeometric):
+    """Shift images by a random fraction of their height and width (``keras.layers.RandomTranslation``).
+
+    Args:
+        height_factor: float ``f`` for ``[-f, f]`` or a ``(lower, upper)`` pair, as fractions of the
+            height; positive values shift down. Within ``[-1, 1]``.
+        width_factor: the same for the width; positive values shift right.
+        fill_mode, interpolation, fill_value, seed: as in Keras (default ``fill_mode="reflect"``).
+        mask_fill_value: fill for segmentation masks outside the image.
+
+    Example:
+    >>> layer = RandomTranslation(0.1, 0.1, seed=0)
+    >>> layer(tf.zeros([2, 8, 8, 3], tf.uint8)).shape
+    TensorShape([2, 8, 8, 3])
+    """
+
+    axis_aligned = True
+
+    def __init__(self, height_factor, width_factor, **kwargs):
+        super().__init__(**kwargs)
+        self.height_factor = check_range(height_factor, "height_factor", -1.0, 1.0)
+        self.width_factor = check_range(width_factor, "width_factor", -1.0, 1.0)
+
+    def get_matrix(self, batch_size, height, width, seed):
+        seeds = krandom.split(seed, 2)
+        fy = krandom.uniform(seeds[0], [batch_size], *self.height_factor)
+        fx = krandom.uniform(seeds[1], [batch_size], *self.width_factor)
+        return geometry.translation_matrix(fx * tf.cast(width, tf.float32), fy * tf.cast(height, tf.float32))
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "height_factor": self.height_factor,
+            "width_factor": self.width_factor,
+        }
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomPadCrop(BaseGeometric):
+    """Shift by crop: pad by ``padding`` pixels on every side, then crop the original size at a random offset.
+
+    The classic CIFAR augmentation (``torchvision.transforms.RandomCrop(size, padding=4)``): every
+    sample moves by a whole number of pixels in ``[-padding, padding]`` along each axis, so no pixel is
+    interpolated. ``fill_mode="constant"`` pads with ``fill_value``; ``"reflect"`` mirrors including the
+    edge pixel (NumPy's ``symmetric``), ``"wrap"`` and ``"nearest"`` as in ``RandomTranslation``.
+
+    Example:
+    >>> RandomPadCrop(4, seed=1)(tf.zeros([2, 32, 32, 3], tf.uint8)).shape
+    TensorShape([2, 32, 32, 3])
+    """
+
+    axis_aligned = True
+
+    def __init__(self, padding: int = 4, fill_mode: str = "constant", **kwargs):
+        kwargs.pop("interpolation", None)
+        super().__init__(fill_mode=fill_mode, interpolation="nearest", **kwargs)
+        if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
+            raise ValueError(f"`padding` must be a non-negative integer number of pixels, got {padding!r}.")
+        self.padding = padding
+
+    def get_matrix(self, batch_size, height, width, seed):
+        seeds = krandom.split(seed, 2)
+        dy = krandom.uniform_int(seeds[0], [batch_size], -self.padding, self.padding + 1)
+        dx = krandom.uniform_int(seeds[1], [batch_size], -self.padding, self.padding + 1)
+        return geometry.translation_matrix(tf.cast(dx, tf.float32), tf.cast(dy, tf.float32))
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.pop("interpolation")
+        return {**config, "padding": self.padding}
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomRotation(BaseGeometric):
+    """Rotate by a random angle about the centre (``keras.layers.RandomRotation``).
+
+    Args:
+        factor: float ``f`` or ``(lower, upper)``, as a fraction of a full turn (``0.5`` = 180°);
+            positive values rotate counter-clockwise. Any range within ``[-0.5, 0.5]``.
+
+    Example:
+    >>> RandomRotation(0.5, seed=3)(tf.zeros([2, 8, 8, 1])).shape
+    TensorShape([2, 8, 8, 1])
+    """
+
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = check_range(factor, "factor", -0.5, 0.5)
+
+    def get_matrix(self, batch_size, height, width, seed):
+        turns = krandom.uniform(seed, [batch_size], *self.factor)
+        return geometry.rotation_matrix(turns * (2.0 * math.pi), height, width)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "factor": self.factor}
+
+
+def _zoom_range(factor, name: str) -> tuple[float, float]:
+    return check_range(factor, name, -0.99, 10.0)
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomZoom(BaseGeometric):
+    """Zoom in or out by a random amount (``keras.layers.RandomZoom``).
+
+    Args:
+        height_factor: float ``f`` for ``[-f, f]`` or ``(lower, upper)``; negative values zoom in (content
+            grows by up to ``1 / (1 + f)``), positive values zoom out. Within ``[-0.99, 10]``.
+        width_factor: the same horizontally; ``None`` keeps the aspect ratio (one draw for both axes).
+
+    Example:
+    >>> RandomZoom((-0.3, 0.3), seed=0)(tf.zeros([2, 8, 8, 3])).shape
+    TensorShape([2, 8, 8, 3])
+    """
+
+    axis_aligned = True
+
+    def __init__(self, height_factor, width_factor=None, **kwargs):
+        super().__init__(**kwargs)
+        self.height_factor = _zoom_range(height_factor, "height_factor")
+        self.width_factor = None if width_factor is None else _zoom_range(width_factor, "width_factor")
+
+    def get_matrix(self, batch_size, height, width, seed):
+        seeds = krandom.split(seed, 2)
+        zy = 1.0 + krandom.uniform(seeds[0], [batch_size], *self.height_factor)
+        zx = (
+            zy
+            if self.width_factor is None
+            else 1.0 + krandom.uniform(seeds[1], [batch_size], *self.width_factor)
+        )
+        return geometry.zoom_matrix(1.0 / zx, 1.0 / zy, height, width)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "height_factor": self.height_factor,
+            "width_factor": self.width_factor,
+        }
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomAffine(BaseGeometric):
+    """Rotation, translation, zoom and shear composed into one matrix and resampled once.
+
+    Arguments follow ``torchvision.transforms.RandomAffine`` / albumentations' ``Affine``; the defaults
+    do a mild but visible augmentation (pass ``0`` to switch a component off).
+
+    Args:
+        degrees: ``d`` for ``[-d, d]`` or ``(lower, upper)`` in degrees, counter-clockwise; within ±180.
+        translate: ``(fx, fy)`` maximum shift as fractions of width and height (or one float for both).
+        scale: ``(lower, upper)`` magnification; ``> 1`` zooms in.
+        shear: ``s`` for ``[-s, s]`` or ``(lower, upper)`` in degrees, along x; within (-90, 90).
+
+    Example:
+    >>> RandomAffine(degrees=10, translate=0.1, scale=(0.9, 1.1), shear=5, seed=0)(tf.zeros([2, 8, 8, 3])).shape
+    TensorShape([2, 8, 8, 3])
+    """
+
+    def __init__(self, degrees=15.0, translate=0.1, scale=(0.9, 1.1), shear=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.degrees = check_range(degrees, "degrees", -180.0, 180.0)
+        tx, ty = (
+            (translate, translate) if isinstance(translate, (int, float)) else _pair(translate, "translate")
+        )
+        self.translate = (
+            check_range(tx, "translate", 0.0, 1.0, symmetric=False)[0],
+            check_range(ty, "translate", 0.0, 1.0, symmetric=False)[0],
+        )
+        self.scale = check_range(scale, "scale", 1e-3, 1e3, symmetric=False)
+        self.shear = check_range(shear, "shear", -89.0, 89.0)
+
+    def get_matrix(self, batch_size, height, width, seed):
+        s = krandom.split(seed, 5)
+        angle = krandom.uniform(s[0], [batch_size], *self.degrees) * (math.pi / 180.0)
+        zoom = krandom.uniform(s[1], [batch_size], *self.scale)
+        shear = tf.tan(krandom.uniform(s[2], [batch_size], *self.shear) * (math.pi / 180.0))
+        w, h = tf.cast(width, tf.float32), tf.cast(height, tf.float32)
+        dx = krandom.uniform(s[3], [batch_size], -self.translate[0], self.translate[0]) * w
+        dy = krandom.uniform(s[4], [batch_size], -self.translate[1], self.translate[1]) * h
+        return geometry.compose(
+            geometry.shear_matrix(shear, tf.zeros_like(shear), height, width),
+            geometry.zoom_matrix(zoom, zoom, height, width),
+            geometry.rotation_matrix(angle, height, width),
+            geometry.translation_matrix(dx, dy),
+        )
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {"degrees": self.degrees, "translate": self.translate, "scale": self.scale, "shear": self.shear}
+        )
+        return config
+
+
+def _pair(value, name: str) -> tuple[float, float]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"`{name}` must be a number or a pair of numbers, got {value!r}.")
+    return value[0], value[1]
