@@ -68,7 +68,6 @@ class BaseGeometric(BaseAugmentation):
             interpolation=interpolation,
             fill_mode=self.fill_mode,
             fill_value=fill_value,
-            axis_aligned=self.axis_aligned,
         )
 
     def augment_images(self, images, params):
