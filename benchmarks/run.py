@@ -13,9 +13,9 @@ import platform
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 
-from benchmarks.harness import Case, run_case  # noqa: E402
+from benchmarks.harness import Case, run_case
 
 
 def all_cases() -> list[Case]:
@@ -37,7 +37,7 @@ def _ratio(a: float, b: float | None) -> str:
 def format_row(case: Case, result: dict) -> str:
     ka, k, al = result["keras_aug"], result.get("keras"), result.get("albumentations")
     cells = [case.name, f"{ka:,.0f}", f"{k:,.0f}" if k else "n/a", f"{al:,.0f}" if al else "n/a"]
-    return "| " + " | ".join(cells + [_ratio(ka, k), _ratio(ka, al)]) + " |"
+    return "| " + " | ".join([*cells, _ratio(ka, k), _ratio(ka, al)]) + " |"
 
 
 HEADER = (
