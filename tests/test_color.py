@@ -190,3 +190,219 @@ def test_single_image_scalar_parameter_and_dtypes():
 def test_bad_arguments_raise_value_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_uint8_fixed_point_matches_exact_rounding_on_every_level():
+    levels = np.tile(np.arange(256, dtype=np.uint8).reshape(1, 16, 16, 1), (600, 1, 1, 1))
+    rng = np.random.default_rng(5)
+    alpha = rng.uniform(-16, 16, 600).astype(np.float32)
+    beta = rng.uniform(-300, 300, 600).astype(np.float32)
+    alpha[:100], beta[:100] = np.round(alpha[:100] * 4) / 4, np.round(beta[:100] * 2) / 2  # exact ties
+    out = color.brightness_contrast(levels, alpha, beta).numpy().astype(np.int64)
+    exact = levels * col(alpha) + col(beta)
+    half_up = np.clip(np.floor(exact + 0.5), 0, 255)
+    near_half = np.abs(exact - np.floor(exact) - 0.5) < 1e-5
+    assert np.all((out == half_up) | near_half)
+
+
+# ------------------------------------------------------------------------------------------------ layers
+
+import keras  # noqa: E402
+
+from keras_aug.layers import color as layers  # noqa: E402
+
+LAYERS = {
+    "brightness": lambda **kw: layers.RandomBrightness(0.3, **kw),
+    "contrast": lambda **kw: layers.RandomContrast((0.4, 0.6), **kw),
+    "brightness_contrast": lambda **kw: layers.RandomBrightnessContrast(0.25, 0.3, p=1.0, **kw),
+    "gamma": lambda **kw: layers.RandomGamma((60, 150), p=1.0, **kw),
+}
+
+
+def seed():
+    return tf.constant([11, 22], tf.int32)
+
+
+def params_of(layer, images):
+    images = tf.convert_to_tensor(images)
+    params = layer.get_params(images.shape[0], images, seed())
+    return {k: v.numpy() for k, v in params.items()}, {**params, "apply": tf.ones([images.shape[0]], tf.bool)}
+
+
+def test_random_brightness_matches_keras_transform():
+    ours, keras_layer = layers.RandomBrightness((-0.4, 0.5)), keras.layers.RandomBrightness((-0.4, 0.5))
+    x = images_u8().astype(np.float32)
+    params, tensors = params_of(ours, x)
+    expected = keras_layer.transform_images(
+        tf.constant(x), {"rgb_delta": col(params["delta"]).astype(np.float32)}
+    )
+    np.testing.assert_allclose(
+        ours.augment_images(tf.constant(x), tensors).numpy(), expected.numpy(), atol=1e-4
+    )
+    assert np.all(np.abs(params["delta"]) <= 0.5 * 255)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_random_contrast_matches_keras_transform(channels):
+    ours, keras_layer = layers.RandomContrast((0.4, 0.6)), keras.layers.RandomContrast((0.4, 0.6))
+    x = images_u8((4, 32, 48, channels)).astype(np.float32)
+    params, tensors = params_of(ours, x)
+    factor = col(params["factor"]).astype(np.float32)
+    expected = keras_layer.transform_images(tf.constant(x), {"contrast_factor": factor})
+    np.testing.assert_allclose(
+        ours.augment_images(tf.constant(x), tensors).numpy(), expected.numpy(), atol=1e-3
+    )
+
+
+def test_factor_draws_cover_the_documented_ranges():
+    big = tf.zeros([4000, 1, 1, 1])
+    cases = [
+        (layers.RandomBrightness(0.2), "delta", (-0.2 * 255, 0.2 * 255)),
+        (layers.RandomBrightness((-0.1, 0.3), value_range=(0, 1)), "delta", (-0.1, 0.3)),
+        (layers.RandomContrast(0.2), "factor", (0.8, 1.2)),  # Keras' documented meaning
+        (layers.RandomContrast((0.5, 1.5)), "factor", (0.5, 2.5)),
+        (layers.RandomBrightnessContrast(0.1, (-0.5, 0.2)), "alpha", (0.5, 1.2)),
+        (layers.RandomBrightnessContrast(0.1, (-0.5, 0.2)), "beta", (-25.5, 25.5)),
+        (layers.RandomGamma((80, 120)), "gamma", (0.8, 1.2)),
+        (layers.RandomGamma(150), "gamma", (0.01, 1.5)),  # albumentations: a number g means (1, g) percent
+    ]
+    for layer, key, (low, high) in cases:
+        values = layer.get_params(4000, big, seed())[key].numpy()
+        span = high - low
+        assert low - 1e-5 <= values.min() < low + 0.01 * span, (layer, key)
+        assert high - 0.01 * span < values.max() <= high + 1e-5, (layer, key)
+
+
+def test_random_brightness_contrast_matches_albumentations_per_sample():
+    transform = A.RandomBrightnessContrast(p=1.0)
+    for by_max in (True, False):
+        layer = layers.RandomBrightnessContrast(0.3, 0.3, brightness_by_max=by_max, p=1.0)
+        x = images_u8(seed=4)
+        params, tensors = params_of(layer, x)
+        u = params["beta"] / (255.0 if by_max else x.reshape(4, -1).mean(axis=1))
+        assert np.all(np.abs(u) <= 0.3 + 1e-6) and np.all(np.abs(params["alpha"] - 1) <= 0.3 + 1e-6)
+        out = layer.augment_images(tf.constant(x), tensors).numpy()
+        for i in range(4):
+            reference = transform.apply(x[i], alpha=float(params["alpha"][i]), beta=float(params["beta"][i]))
+            assert np.abs(out[i].astype(int) - reference).max() <= 1  # albumentations truncates, we round
+
+
+def test_ensure_safe_range_matches_albumentations():
+    from albumentations.augmentations.pixel import functional as fpixel
+
+    layer = layers.RandomBrightnessContrast(0.6, 0.9, ensure_safe_range=True)
+    unsafe = layers.RandomBrightnessContrast(0.6, 0.9)
+    x = tf.zeros([64, 2, 2, 1], tf.uint8)
+    safe_params = layer.get_params(64, x, seed())
+    raw = unsafe.get_params(64, x, seed())
+    for i in range(64):
+        alpha, beta = fpixel.get_safe_brightness_contrast_params(
+            float(raw["alpha"][i]), float(raw["beta"][i]), 255
+        )
+        np.testing.assert_allclose(
+            [safe_params["alpha"][i], safe_params["beta"][i]], [alpha, beta], rtol=1e-5
+        )
+
+
+def test_random_gamma_matches_albumentations_per_sample():
+    transform = A.RandomGamma(p=1.0)
+    layer = layers.RandomGamma((50, 200), value_range=(0, 1), p=1.0)
+    x = images_f32()
+    params, tensors = params_of(layer, x)
+    out = layer.augment_images(tf.constant(x), tensors).numpy()
+    for i in range(4):
+        np.testing.assert_allclose(out[i], transform.apply(x[i], gamma=float(params["gamma"][i])), atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def uint8_batch():
+    return images_u8(seed=9)
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_eager_xla_and_tf_data_agree_for_a_seed(name, uint8_batch):
+    make = LAYERS[name]
+    eager = make(seed=5)(uint8_batch).numpy()
+    layer = make(seed=5)
+    xla = tf.function(lambda x: layer(x, training=True), jit_compile=True)(tf.constant(uint8_batch)).numpy()
+    data_layer = make(seed=5)
+    ds = tf.data.Dataset.from_tensors(uint8_batch).map(lambda x: data_layer(x, training=True))
+    in_data = next(iter(ds)).numpy()
+    assert eager.dtype == np.uint8 and eager.shape == uint8_batch.shape
+    np.testing.assert_array_equal(eager, xla)
+    np.testing.assert_array_equal(eager, in_data)
+    assert not np.array_equal(eager, uint8_batch)
+    # samples get different parameters: per-sample mean shifts differ
+    shifts = (eager.astype(float) - uint8_batch).mean(axis=(1, 2, 3))
+    assert len(np.unique(np.round(shifts, 3))) == 4
+    assert not np.array_equal(make(seed=6)(uint8_batch).numpy(), eager)
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_float_input_keeps_dtype_and_range(name):
+    layer = LAYERS[name](value_range=(0, 1), seed=1)
+    x = images_f32()
+    out = layer(x).numpy()
+    assert out.dtype == np.float32 and out.min() >= 0.0 and out.max() <= 1.0
+    single = layer(x[0]).numpy()
+    assert single.shape == x[0].shape
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_unknown_shapes_and_dict_inputs(name):
+    layer = LAYERS[name](seed=2)
+    spec = tf.TensorSpec([None, None, None, 3], tf.uint8)
+    fn = tf.function(lambda x: layer(x, training=True), input_signature=[spec])
+    out = fn(images_u8((2, 17, 23, 3)))
+    assert out.shape == (2, 17, 23, 3) and out.dtype == tf.uint8
+    data = {
+        "images": images_u8((2, 8, 8, 3)),
+        "segmentation_masks": np.ones((2, 8, 8, 1), np.int32),
+        "labels": [0, 1],
+    }
+    out = layer(data)
+    np.testing.assert_array_equal(out["segmentation_masks"], data["segmentation_masks"])
+    np.testing.assert_array_equal(out["labels"], [0, 1])
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_config_round_trip_and_inference_identity(name, tmp_path, uint8_batch):
+    layer = LAYERS[name](seed=3)
+    clone = type(layer).from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    np.testing.assert_array_equal(clone(uint8_batch).numpy(), LAYERS[name](seed=3)(uint8_batch).numpy())
+    model = keras.Sequential([keras.Input((32, 48, 3), dtype="uint8"), layer])
+    np.testing.assert_array_equal(model(uint8_batch, training=False).numpy(), uint8_batch)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.layers[-1].get_config() == layer.get_config()
+    np.testing.assert_array_equal(loaded.predict(uint8_batch, verbose=0), uint8_batch)
+
+
+def test_probability_leaves_other_samples_untouched():
+    x = images_f32((64, 4, 4, 3))
+    out = layers.RandomBrightnessContrast(0.3, 0.3, value_range=(0, 1), seed=0)(x).numpy()  # default p=0.5
+    same = np.all(out == x, axis=(1, 2, 3))
+    assert 16 < same.sum() < 48
+    assert layers.RandomBrightnessContrast().p == 0.5 and layers.RandomContrast(0.1).p == 1.0
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: layers.RandomBrightness(1.5), "factor"),
+        (lambda: layers.RandomBrightness((0.1, 0.2, 0.3)), "factor"),
+        (lambda: layers.RandomBrightness("0.2"), "factor"),
+        (lambda: layers.RandomContrast(-0.1), "factor"),
+        (lambda: layers.RandomContrast((1.5, 2.0)), "factor"),
+        (lambda: layers.RandomContrast(0.2, value_range=(1, 0)), "value_range"),
+        (lambda: layers.RandomBrightnessContrast(contrast_limit=(-1.5, 0.2)), "contrast_limit"),
+        (lambda: layers.RandomBrightnessContrast(brightness_by_max=1), "brightness_by_max"),
+        (lambda: layers.RandomGamma((0, 120)), "gamma_limit"),
+        (lambda: layers.RandomGamma(p=2.0), "p"),
+    ],
+)
+def test_layer_bad_arguments_raise_value_error(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

@@ -2,20 +2,26 @@
 
 Every op takes images ``[B, H, W, C]`` (or one image ``[H, W, C]``) of any numeric dtype and per-sample
 parameters of shape ``[B]`` (a scalar is broadcast to every sample). Arithmetic runs in float32 (float64
-for float64 input) with one conversion in and one out; integer results are rounded half to even.
-``value_range=(low, high)`` says what values the images hold (``(0, 255)`` for uint8, ``(0, 1)`` or
-``(0, 255)`` for floats); results are clipped to it. Each op is one elementwise pass that XLA fuses.
+for float64 input) with one conversion in and one out; integer results are rounded to nearest (half to
+even; the uint8 fixed-point path of the linear ops rounds half up). ``value_range=(low, high)`` says
+what values the images hold (``(0, 255)`` for uint8, ``(0, 1)`` or ``(0, 255)`` for floats); results
+are clipped to it. Each op runs as one XLA unit (one fused pass over the pixels), also when called
+eagerly or inside ``tf.data``.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 
 import tensorflow as tf
 
-from keras_aug.ops._utils import from_batch, from_compute, to_batch, to_compute
+from keras_aug.ops._utils import compute_dtype, from_batch, from_compute, to_batch, to_compute
 
 ValueRange = Sequence[float]
+_MAX_ALPHA = 4096.0  # uint8 fixed point: |alpha| and |beta| are clamped so int32 cannot overflow
+_MAX_BETA = 2.0**20
 
 
 def check_value_range(value_range: ValueRange, name: str = "value_range") -> tuple[float, float]:
@@ -39,7 +45,7 @@ def check_value_range(value_range: ValueRange, name: str = "value_range") -> tup
 
 def _per_sample(values, images: tf.Tensor, name: str) -> tf.Tensor:
     """A scalar or ``[B]`` parameter as ``[B, 1, 1, 1]`` in the images' compute dtype."""
-    values = tf.cast(tf.convert_to_tensor(values), images.dtype)
+    values = tf.cast(tf.convert_to_tensor(values), compute_dtype(images.dtype))
     if values.shape.rank not in (None, 0, 1):
         raise ValueError(f"`{name}` must be a scalar or a [batch] vector, got shape {values.shape}.")
     return tf.reshape(tf.broadcast_to(values, tf.shape(images)[:1]), [-1, 1, 1, 1])
@@ -55,10 +61,92 @@ def _per_channel(values, dtype: tf.DType, name: str) -> tf.Tensor:
     return values
 
 
-def _finish(values: tf.Tensor, value_range: tuple[float, float], dtype: tf.DType, single: bool) -> tf.Tensor:
-    low, high = value_range
+def _clip_to_dtype(values: tf.Tensor, low: float, high: float, dtype: tf.DType) -> tf.Tensor:
     values = tf.clip_by_value(values, tf.cast(low, values.dtype), tf.cast(high, values.dtype))
-    return from_batch(from_compute(values, dtype), single)
+    return from_compute(values, dtype)
+
+
+@functools.cache
+def _jit(kernel, **static):
+    """One XLA unit per kernel and static arguments: fused even when the caller is not compiled
+    (eager code, ``tf.data``), and inlined into a caller's own ``jit_compile=True`` function."""
+    return tf.function(functools.partial(kernel, **static), jit_compile=True)
+
+
+def _uint8_fast_path(images: tf.Tensor, low: float, high: float) -> bool:
+    return images.dtype == tf.uint8 and float(low).is_integer() and float(high).is_integer()
+
+
+def _affine_uint8(images: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, low: float, high: float) -> tf.Tensor:
+    """``clip(round(alpha * x + beta))`` for uint8 in int32 fixed point (rounding half up).
+
+    About 2x faster than float32 under XLA on CPU (no float conversions). Each sample gets the most
+    fractional bits (up to 22) that keep ``255 * |alpha| + |beta|`` inside int32, so the result differs
+    from exact arithmetic by under 2^-15 for |alpha| <= 16 (float32 itself is off by ~2^-16 at 255):
+    only values within that of a rounding boundary can move by one level.
+    """
+    alpha = tf.clip_by_value(tf.cast(alpha, tf.float64), -_MAX_ALPHA, _MAX_ALPHA)
+    beta = tf.clip_by_value(tf.cast(beta, tf.float64), -_MAX_BETA, _MAX_BETA)
+    bound = 255.0 * tf.abs(alpha) + tf.reduce_max(tf.abs(beta), axis=-1, keepdims=True) + 1.0
+    bits = tf.clip_by_value(tf.floor(30.0 - tf.math.log(bound) / math.log(2.0)), 1.0, 22.0)
+    scale = tf.pow(tf.constant(2.0, tf.float64), bits)
+    a = tf.cast(tf.round(alpha * scale), tf.int32)
+    b = tf.cast(tf.round(beta * scale) + 0.5 * scale, tf.int32)
+    y = tf.bitwise.right_shift(tf.cast(images, tf.int32) * a + b, tf.cast(bits, tf.int32))
+    y = tf.clip_by_value(y, max(int(low), 0), min(int(high), 255))
+    return tf.cast(y, tf.uint8)
+
+
+def _affine_kernel(
+    images: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, low: float, high: float
+) -> tf.Tensor:
+    """``clip(alpha * x + beta, low, high)`` with ``alpha`` ``[B, 1, 1, 1]``, ``beta`` ``[B, 1, 1, 1 or C]``."""
+    if _uint8_fast_path(images, low, high):
+        return _affine_uint8(images, alpha, beta, low, high)
+    x = to_compute(images)
+    return _clip_to_dtype(x * tf.cast(alpha, x.dtype) + tf.cast(beta, x.dtype), low, high, images.dtype)
+
+
+def _channel_means(images: tf.Tensor) -> tf.Tensor:
+    """Per-image, per-channel mean ``[B, 1, 1, C]``; exact for integer images (integer or float64 sums)."""
+    if images.dtype.is_floating:
+        return tf.reduce_mean(to_compute(images), axis=(1, 2), keepdims=True)
+    height, width = images.shape[1], images.shape[2]
+    small = images.dtype == tf.uint8 and height is not None and width is not None and height * width < 2**23
+    total = tf.reduce_sum(tf.cast(images, tf.int32 if small else tf.float64), axis=(1, 2), keepdims=True)
+    pixels = tf.cast(tf.shape(images)[1] * tf.shape(images)[2], tf.float64)
+    return tf.cast(tf.cast(total, tf.float64) / pixels, tf.float32)
+
+
+def _contrast_kernel(images: tf.Tensor, factor: tf.Tensor, low: float, high: float) -> tf.Tensor:
+    mean = _channel_means(images)
+    factor = tf.cast(factor, mean.dtype)
+    return _affine_kernel(images, factor, mean * (1.0 - factor), low, high)
+
+
+def _gamma_kernel(images: tf.Tensor, exponent: tf.Tensor, low: float, high: float) -> tf.Tensor:
+    x = to_compute(images)
+    unit = tf.clip_by_value((x - low) * (1.0 / (high - low)), 0.0, 1.0)
+    # exp(g * log(u)) vectorizes under XLA on CPU; tf.pow there is a scalar call per pixel (~5x slower)
+    powered = tf.where(unit > 0.0, tf.exp(tf.cast(exponent, x.dtype) * tf.math.log(unit)), 0.0)
+    curved = low + (high - low) * powered
+    return _clip_to_dtype(curved, low, high, images.dtype)
+
+
+def _blend_kernel(
+    image1: tf.Tensor, image2: tf.Tensor, factor: tf.Tensor, low: float, high: float
+) -> tf.Tensor:
+    x1 = to_compute(image1)
+    x2 = tf.cast(image2, x1.dtype)
+    return _clip_to_dtype(x1 + tf.cast(factor, x1.dtype) * (x2 - x1), low, high, image1.dtype)
+
+
+def _normalize_kernel(images: tf.Tensor, mean: tf.Tensor, std: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
+    return tf.cast((to_compute(images) - mean) / std, dtype)
+
+
+def _denormalize_kernel(images: tf.Tensor, mean: tf.Tensor, std: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
+    return from_compute(to_compute(images) * std + mean, dtype)
 
 
 def brightness(images, delta, value_range: ValueRange = (0, 255)) -> tf.Tensor:
@@ -71,10 +159,11 @@ def brightness(images, delta, value_range: ValueRange = (0, 255)) -> tf.Tensor:
     >>> brightness(tf.constant([[[[250]]]], tf.uint8), 10.0).numpy().ravel().tolist()
     [255]
     """
-    value_range = check_value_range(value_range)
+    low, high = check_value_range(value_range)
     images, single = to_batch(images)
-    x = to_compute(images)
-    return _finish(x + _per_sample(delta, x, "delta"), value_range, images.dtype, single)
+    delta = _per_sample(delta, images, "delta")
+    out = _jit(_affine_kernel, low=low, high=high)(images, tf.ones_like(delta), delta)
+    return from_batch(out, single)
 
 
 def contrast(images, factor, value_range: ValueRange = (0, 255)) -> tf.Tensor:
@@ -88,12 +177,10 @@ def contrast(images, factor, value_range: ValueRange = (0, 255)) -> tf.Tensor:
     >>> contrast(x, 2.0).numpy().ravel().tolist()
     [0.0, 40.0]
     """
-    value_range = check_value_range(value_range)
+    low, high = check_value_range(value_range)
     images, single = to_batch(images)
-    x = to_compute(images)
-    factor = _per_sample(factor, x, "factor")
-    mean = tf.reduce_mean(x, axis=(1, 2), keepdims=True)
-    return _finish(x * factor + mean * (1.0 - factor), value_range, images.dtype, single)
+    factor = _per_sample(factor, images, "factor")
+    return from_batch(_jit(_contrast_kernel, low=low, high=high)(images, factor), single)
 
 
 def brightness_contrast(images, alpha, beta, value_range: ValueRange = (0, 255)) -> tf.Tensor:
@@ -107,12 +194,11 @@ def brightness_contrast(images, alpha, beta, value_range: ValueRange = (0, 255))
     >>> brightness_contrast(x, 1.5, -20.0).numpy().ravel().tolist()
     [130]
     """
-    value_range = check_value_range(value_range)
+    low, high = check_value_range(value_range)
     images, single = to_batch(images)
-    x = to_compute(images)
-    alpha = _per_sample(alpha, x, "alpha")
-    beta = _per_sample(beta, x, "beta")
-    return _finish(x * alpha + beta, value_range, images.dtype, single)
+    alpha = _per_sample(alpha, images, "alpha")
+    beta = _per_sample(beta, images, "beta")
+    return from_batch(_jit(_affine_kernel, low=low, high=high)(images, alpha, beta), single)
 
 
 def gamma(images, gamma, value_range: ValueRange = (0, 255)) -> tf.Tensor:
@@ -127,10 +213,8 @@ def gamma(images, gamma, value_range: ValueRange = (0, 255)) -> tf.Tensor:
     """
     low, high = check_value_range(value_range)
     images, single = to_batch(images)
-    x = to_compute(images)
-    exponent = _per_sample(gamma, x, "gamma")
-    unit = tf.clip_by_value((x - low) * (1.0 / (high - low)), 0.0, 1.0)
-    return _finish(low + (high - low) * tf.pow(unit, exponent), (low, high), images.dtype, single)
+    exponent = _per_sample(gamma, images, "gamma")
+    return from_batch(_jit(_gamma_kernel, low=low, high=high)(images, exponent), single)
 
 
 def blend(image1, image2, factor, value_range: ValueRange = (0, 255)) -> tf.Tensor:
@@ -145,13 +229,11 @@ def blend(image1, image2, factor, value_range: ValueRange = (0, 255)) -> tf.Tens
     >>> blend(a, b, 0.25).numpy().ravel().tolist()
     [50]
     """
-    value_range = check_value_range(value_range)
+    low, high = check_value_range(value_range)
     image1, single = to_batch(image1)
     image2, _ = to_batch(image2)
-    x1 = to_compute(image1)
-    x2 = tf.cast(image2, x1.dtype)
-    factor = _per_sample(factor, x1, "factor")
-    return _finish(x1 + factor * (x2 - x1), value_range, image1.dtype, single)
+    factor = _per_sample(factor, image1, "factor")
+    return from_batch(_jit(_blend_kernel, low=low, high=high)(image1, image2, factor), single)
 
 
 def normalize(images, mean, std) -> tf.Tensor:
@@ -165,13 +247,10 @@ def normalize(images, mean, std) -> tf.Tensor:
     [0.0, 2.0, 0.0]
     """
     images, single = to_batch(images)
-    x = to_compute(images)
-    mean = _per_channel(mean, x.dtype, "mean")
-    std = _per_channel(std, x.dtype, "std")
-    out = (x - mean) / std
-    if images.dtype.is_floating:
-        out = tf.cast(out, images.dtype)
-    return from_batch(out, single)
+    mean = _per_channel(mean, compute_dtype(images.dtype), "mean")
+    std = _per_channel(std, compute_dtype(images.dtype), "std")
+    dtype = images.dtype if images.dtype.is_floating else tf.float32
+    return from_batch(_jit(_normalize_kernel, dtype=dtype)(images, mean, std), single)
 
 
 def denormalize(images, mean, std, dtype: tf.DType | str | None = None) -> tf.Tensor:
@@ -185,7 +264,6 @@ def denormalize(images, mean, std, dtype: tf.DType | str | None = None) -> tf.Te
     images, single = to_batch(images)
     if dtype is None:
         dtype = images.dtype if images.dtype.is_floating else tf.float32
-    x = to_compute(images)
-    mean = _per_channel(mean, x.dtype, "mean")
-    std = _per_channel(std, x.dtype, "std")
-    return from_batch(from_compute(x * std + mean, tf.as_dtype(dtype)), single)
+    mean = _per_channel(mean, compute_dtype(images.dtype), "mean")
+    std = _per_channel(std, compute_dtype(images.dtype), "std")
+    return from_batch(_jit(_denormalize_kernel, dtype=tf.as_dtype(dtype))(images, mean, std), single)

@@ -1,0 +1,409 @@
+"""Intensity layers: RandomBrightness, RandomContrast, RandomBrightnessContrast, RandomGamma, Normalization.
+
+``RandomBrightness`` and ``RandomContrast`` take Keras 3's arguments with Keras' documented meaning;
+``RandomBrightnessContrast`` and ``RandomGamma`` take albumentations' arguments (and its default ``p=0.5``).
+All of them draw one parameter per sample and keep the input dtype (uint8 in, uint8 out).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_aug.layers.base import BaseAugmentation
+from keras_aug.ops import color, stats
+from keras_aug.ops import random as krandom
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _pair(value, name: str, expected: str) -> tuple[float, float]:
+    """A two-number list/tuple as sorted floats (Keras sorts factor pairs), else ``ValueError``."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2 or not all(_number(v) for v in value):
+        raise ValueError(f"`{name}` must be {expected}, got {value!r}.")
+    low, high = sorted(float(v) for v in value)
+    return low, high
+
+
+def _range(value, name: str, expected: str, scalar_to_pair, low=-np.inf, high=np.inf) -> tuple[float, float]:
+    """Turn a number (via ``scalar_to_pair``) or a pair into ``(lower, upper)`` within ``[low, high]``."""
+    pair = scalar_to_pair(float(value)) if _number(value) else _pair(value, name, expected)
+    if pair[0] < low or pair[1] > high:
+        raise ValueError(f"`{name}` must be {expected}, got {value!r}.")
+    return pair
+
+
+@functools.cache
+def _fused(op, value_range: tuple[float, float]):
+    """``op`` plus putting non-applied samples back, as one XLA unit: one pass over the pixels, also in
+    plain ``tf.data`` graphs (an unfused broadcast ``tf.where`` there costs more than the op itself)."""
+
+    def apply_op(images, apply, *params):
+        out = op(images, *params, value_range=value_range)
+        return tf.where(tf.reshape(apply, [-1, 1, 1, 1]), out, images)
+
+    return tf.function(apply_op, jit_compile=True)
+
+
+class _ColorAugmentation(BaseAugmentation):
+    """Shared pieces of the color layers."""
+
+    handles_apply = True  # non-applied samples are put back inside the fused op
+
+    def compute_output_spec(self, inputs, training=True):
+        # Fresh symbolic tensors: returning ``inputs`` itself (as the base does now) makes a functional
+        # model (``keras.Input`` -> layer) see a cycle. TODO: drop once the base does this.
+        return tf.nest.map_structure(lambda t: keras.KerasTensor(t.shape, t.dtype), inputs)
+
+
+def _uniform(seed, batch_size, bounds: tuple[float, float]) -> tf.Tensor:
+    return krandom.uniform(seed, [batch_size], bounds[0], bounds[1])
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomBrightness(_ColorAugmentation):
+    """Add a random per-sample offset ``factor * (high - low)`` of the value range (Keras 3 arguments).
+
+    Args:
+        factor: a float ``f`` in [-1, 1] (offset fraction drawn from ``[-|f|, |f|]``) or a pair
+            ``(lower, upper)`` in [-1, 1]; -1 turns an image black, 1 white.
+        value_range: ``(low, high)`` of the input values; results are clipped to it. Default ``(0, 255)``.
+        p: per-sample probability (default 1.0). seed: integer seed.
+
+    Example:
+    >>> layer = RandomBrightness(0.2, seed=1)
+    >>> layer(tf.fill([2, 8, 8, 3], tf.constant(100, tf.uint8))).dtype
+    tf.uint8
+    """
+
+    default_p = 1.0
+
+    def __init__(self, factor, value_range=(0, 255), p=None, seed=None, **kwargs):
+        super().__init__(p=p, seed=seed, **kwargs)
+        expected = "a float in [-1, 1] or a pair (lower, upper) of floats in [-1, 1]"
+        self.factor = _range(factor, "factor", expected, lambda f: (-abs(f), abs(f)), -1.0, 1.0)
+        self.value_range = color.check_value_range(value_range)
+
+    def get_params(self, batch_size, images, seed):
+        low, high = self.value_range
+        return {"delta": _uniform(seed, batch_size, self.factor) * (high - low)}
+
+    def augment_images(self, images, params):
+        return _fused(color.brightness, self.value_range)(images, params["apply"], params["delta"])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range)}
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomContrast(_ColorAugmentation):
+    """Scale each channel's distance from its per-image mean by a random factor (Keras 3 arguments).
+
+    ``out = (x - mean) * c + mean`` with ``c`` drawn from ``[1 - lower, 1 + upper]``, clipped to
+    ``value_range``. A float ``f`` means ``lower = upper = f`` as Keras documents (Keras 3.15's code
+    actually draws from ``[1, 1 + f]`` for a float; pass a pair to get the same on both).
+
+    Args:
+        factor: a float in [0, 1] or a pair ``(lower, upper)`` with ``lower`` in [0, 1] and ``upper >= 0``.
+        value_range: ``(low, high)`` of the input values. Default ``(0, 255)``.
+        p: per-sample probability (default 1.0). seed: integer seed.
+
+    Example:
+    >>> layer = RandomContrast(0.5, seed=1)
+    >>> layer(tf.zeros([2, 8, 8, 1])).shape
+    TensorShape([2, 8, 8, 1])
+    """
+
+    default_p = 1.0
+
+    def __init__(self, factor, value_range=(0, 255), p=None, seed=None, **kwargs):
+        super().__init__(p=p, seed=seed, **kwargs)
+        expected = "a float in [0, 1] or a pair (lower, upper) with lower in [0, 1] and upper >= 0"
+        if _number(factor) and not 0.0 <= factor <= 1.0:
+            raise ValueError(f"`factor` must be {expected}, got {factor!r}.")
+        self.factor = _range(factor, "factor", expected, lambda f: (f, f), 0.0)
+        if self.factor[0] > 1.0:
+            raise ValueError(f"`factor` must be {expected}, got {factor!r}.")
+        self.value_range = color.check_value_range(value_range)
+
+    def get_params(self, batch_size, images, seed):
+        return {"factor": _uniform(seed, batch_size, (1.0 - self.factor[0], 1.0 + self.factor[1]))}
+
+    def augment_images(self, images, params):
+        return _fused(color.contrast, self.value_range)(images, params["apply"], params["factor"])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range)}
+
+
+def _safe_alpha_beta(alpha, beta, max_value: float):
+    """Albumentations' ``ensure_safe_range``: shrink alpha/beta so no pixel of [0, max] over/underflows."""
+    positive_beta = tf.clip_by_value(beta, 0.0, max_value)
+    positive_alpha = tf.minimum(alpha, (max_value - positive_beta) / max_value)
+    negative_beta = tf.minimum(beta, max_value)
+    negative_alpha = tf.maximum(alpha, -negative_beta / max_value)
+    positive = alpha > 0
+    return tf.where(positive, positive_alpha, negative_alpha), tf.where(
+        positive, positive_beta, negative_beta
+    )
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomBrightnessContrast(_ColorAugmentation):
+    """Albumentations' ``RandomBrightnessContrast``: ``clip(alpha * x + beta)`` in one pass.
+
+    ``alpha = 1 + U(contrast_limit)``; ``beta = U(brightness_limit) * (high - low)`` with
+    ``brightness_by_max=True``, else ``U(brightness_limit) * mean(image)`` (each image's mean over all
+    pixels and channels).
+
+    Args:
+        brightness_limit: float ``f`` (range ``(-f, f)``) or ``(lower, upper)``. Default 0.2.
+        contrast_limit: float ``f`` or ``(lower, upper)``, lower >= -1. Default 0.2.
+        brightness_by_max: scale brightness by the range (True) or the image mean (False).
+        ensure_safe_range: shrink alpha/beta so no pixel of the range overflows (albumentations' rule).
+        value_range: ``(low, high)`` of the input values. Default ``(0, 255)``.
+        p: per-sample probability (default 0.5, as albumentations). seed: integer seed.
+
+    Example:
+    >>> layer = RandomBrightnessContrast(0.2, 0.2, p=1.0, seed=3)
+    >>> layer(tf.zeros([2, 8, 8, 3], tf.uint8)).dtype
+    tf.uint8
+    """
+
+    default_p = 0.5
+
+    def __init__(
+        self,
+        brightness_limit=0.2,
+        contrast_limit=0.2,
+        brightness_by_max: bool = True,
+        ensure_safe_range: bool = False,
+        value_range=(0, 255),
+        p=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(p=p, seed=seed, **kwargs)
+        symmetric = lambda f: (-abs(f), abs(f))  # noqa: E731
+        self.brightness_limit = _range(
+            brightness_limit, "brightness_limit", "a float or a pair (lower, upper) of floats", symmetric
+        )
+        self.contrast_limit = _range(
+            contrast_limit,
+            "contrast_limit",
+            "a float or a pair (lower, upper) of floats >= -1",
+            symmetric,
+            -1.0,
+        )
+        for name, value in (
+            ("brightness_by_max", brightness_by_max),
+            ("ensure_safe_range", ensure_safe_range),
+        ):
+            if not isinstance(value, bool):
+                raise ValueError(f"`{name}` must be True or False, got {value!r}.")
+        self.brightness_by_max = brightness_by_max
+        self.ensure_safe_range = ensure_safe_range
+        self.value_range = color.check_value_range(value_range)
+
+    def get_params(self, batch_size, images, seed):
+        alpha_seed, beta_seed = tf.unstack(krandom.split(seed, 2))
+        alpha = 1.0 + _uniform(alpha_seed, batch_size, self.contrast_limit)
+        beta = _uniform(beta_seed, batch_size, self.brightness_limit)
+        low, high = self.value_range
+        if self.brightness_by_max:
+            beta = beta * (high - low)
+        else:
+            beta = beta * tf.reduce_mean(tf.cast(images, tf.float32), axis=(1, 2, 3))
+        if self.ensure_safe_range:
+            alpha, beta = _safe_alpha_beta(alpha, beta, high - low)
+        return {"alpha": alpha, "beta": beta}
+
+    def augment_images(self, images, params):
+        fused = _fused(color.brightness_contrast, self.value_range)
+        return fused(images, params["apply"], params["alpha"], params["beta"])
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "brightness_limit": list(self.brightness_limit),
+            "contrast_limit": list(self.contrast_limit),
+            "brightness_by_max": self.brightness_by_max,
+            "ensure_safe_range": self.ensure_safe_range,
+            "value_range": list(self.value_range),
+        }
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomGamma(_ColorAugmentation):
+    """Random gamma curve ``low + (high - low) * ((x - low) / (high - low)) ** gamma`` (albumentations style).
+
+    ``gamma = U(gamma_limit) / 100``: ``gamma_limit`` is in percent as in albumentations, so ``(80, 120)``
+    draws gamma in [0.8, 1.2]; a single number ``g`` means ``(min(1, g), max(1, g))`` (also as
+    albumentations does).
+
+    Args:
+        gamma_limit: pair ``(lower, upper)`` of positive percentages or a number. Default ``(80, 120)``.
+        value_range: ``(low, high)`` of the input values. Default ``(0, 255)``.
+        p: per-sample probability (default 0.5, as albumentations). seed: integer seed.
+
+    Example:
+    >>> layer = RandomGamma((50, 150), p=1.0, seed=0)
+    >>> layer(tf.fill([2, 4, 4, 1], 0.5), training=True).shape
+    TensorShape([2, 4, 4, 1])
+    """
+
+    default_p = 0.5
+
+    def __init__(self, gamma_limit=(80, 120), value_range=(0, 255), p=None, seed=None, **kwargs):
+        super().__init__(p=p, seed=seed, **kwargs)
+        expected = "a positive number or a pair (lower, upper) of positive percentages, e.g. (80, 120)"
+        self.gamma_limit = _range(gamma_limit, "gamma_limit", expected, lambda g: (min(1.0, g), max(1.0, g)))
+        if self.gamma_limit[0] <= 0:
+            raise ValueError(f"`gamma_limit` must be {expected}, got {gamma_limit!r}.")
+        self.value_range = color.check_value_range(value_range)
+
+    def get_params(self, batch_size, images, seed):
+        return {"gamma": _uniform(seed, batch_size, self.gamma_limit) / 100.0}
+
+    def augment_images(self, images, params):
+        return _fused(color.gamma, self.value_range)(images, params["apply"], params["gamma"])
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "gamma_limit": list(self.gamma_limit),
+            "value_range": list(self.value_range),
+        }
+
+
+def _stat_list(value, name: str):
+    """``None``, a number or a 1-D list of numbers, as a list of floats (or None)."""
+    if value is None:
+        return None
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim > 1 or array.size == 0 or not np.all(np.isfinite(array)):
+        raise ValueError(
+            f"`{name}` must be a finite number or a 1-D list of per-channel numbers, got {value!r}."
+        )
+    return array.reshape(-1).tolist()
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class Normalization(keras.layers.Layer):
+    """Per-channel ``(x - mean) / std`` with statistics given or learned by :meth:`adapt`.
+
+    A plain Keras layer rather than a ``BaseAugmentation``: it is deterministic and must also apply at
+    inference (``training=False``), where augmentations are the identity. Statistics live in non-trainable
+    weights (so adapting after a model was traced still takes effect) and in ``get_config`` (so a saved
+    model keeps them).
+
+    Args:
+        mean: a number or per-channel list, in the input's units (e.g. ``[123.7, 116.3, 103.5]`` for uint8).
+        std: a number or per-channel list, > 0. Give ``mean`` with ``std`` (or ``variance``, as Keras), or
+            neither and call :meth:`adapt`.
+        invert: if True, compute ``x * std + mean`` instead (to show normalized images).
+        variance: Keras' alternative to ``std`` (``std = sqrt(variance)``).
+
+    Inputs: images ``[B, H, W, C]`` or ``[H, W, C]`` of any numeric dtype, or a dict with ``"images"``
+    (other keys pass through). Output: float32 (float inputs keep their float dtype).
+
+    Example:
+    >>> layer = Normalization()
+    >>> layer.adapt(np.array([[[[0.0], [2.0]]]]))
+    >>> layer(tf.constant([[[[2.0]]]])).numpy().ravel().tolist()
+    [1.0]
+    """
+
+    def __init__(self, mean=None, std=None, invert: bool = False, variance=None, **kwargs):
+        super().__init__(**kwargs)
+        if std is not None and variance is not None:
+            raise ValueError("Pass either `std` or `variance`, not both.")
+        if variance is not None:
+            variance = _stat_list(variance, "variance")
+            if min(variance) < 0:
+                raise ValueError(f"`variance` must be >= 0, got {variance!r}.")
+            std = np.sqrt(variance).tolist()
+        self.mean = _stat_list(mean, "mean")
+        self.std = _stat_list(std, "std")
+        if (self.mean is None) != (self.std is None):
+            raise ValueError(
+                "Pass both `mean` and `std` (or `variance`), or neither and call `adapt()` before use."
+            )
+        if self.std is not None and min(self.std) <= 0:
+            raise ValueError(f"`std` must be > 0 for every channel, got {std!r}.")
+        if not isinstance(invert, bool):
+            raise ValueError(f"`invert` must be True or False, got {invert!r}.")
+        self.invert = invert
+        self.supports_jit = True
+
+    def build(self, input_shape):
+        if isinstance(input_shape, dict):
+            input_shape = input_shape["images"]
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(
+                f"Normalization needs a known number of channels, got input shape {input_shape}."
+            )
+        for name in ("mean", "std"):
+            values = getattr(self, name)
+            if values is not None and len(values) not in (1, channels):
+                raise ValueError(
+                    f"`{name}` has {len(values)} values but the images have {channels} channels."
+                )
+        self._channels = channels
+        self.mean_weight = self.add_weight(
+            name="mean", shape=(channels,), initializer="zeros", trainable=False
+        )
+        self.std_weight = self.add_weight(name="std", shape=(channels,), initializer="ones", trainable=False)
+        if self.mean is not None:
+            self._assign(self.mean, self.std)
+        self.built = True
+
+    def _assign(self, mean, std):
+        self.mean_weight.assign(np.broadcast_to(np.asarray(mean, np.float32), (self._channels,)))
+        self.std_weight.assign(np.broadcast_to(np.asarray(std, np.float32), (self._channels,)))
+
+    def adapt(self, data, steps: int | None = None) -> None:
+        """Learn per-channel mean and std (population, ``ddof=0``) from ``data`` in one streaming pass.
+
+        ``data``: a ``tf.data.Dataset`` (batched or not, any numeric dtype, any length; elements are images,
+        ``(images, ...)`` tuples or dicts with ``"images"``) or a NumPy array / tensor of images.
+        ``steps``: read at most this many dataset elements.
+
+        Example:
+        >>> layer = Normalization()
+        >>> layer.adapt(tf.data.Dataset.from_tensor_slices(np.full([4, 2, 2, 3], 7, np.uint8)).batch(2))
+        >>> layer.mean
+        [7.0, 7.0, 7.0]
+        """
+        mean, std = stats.mean_std(data, steps)
+        if not self.built:
+            self.build((None, None, None, len(mean)))
+        elif len(mean) != self._channels:
+            raise ValueError(f"`data` has {len(mean)} channels but the layer was built for {self._channels}.")
+        self.mean, self.std = mean.tolist(), std.tolist()
+        self._assign(self.mean, self.std)
+
+    def call(self, inputs):
+        if self.mean is None:
+            raise ValueError(
+                "Normalization has no statistics: pass `mean` and `std`, or call `adapt(data)` before using it."
+            )
+        images = inputs["images"] if isinstance(inputs, dict) else inputs
+        if self.invert:
+            out = color.denormalize(images, self.mean_weight, self.std_weight)
+        else:
+            std = tf.maximum(self.std_weight, keras.config.epsilon())
+            out = color.normalize(images, self.mean_weight, std)
+        return {**inputs, "images": out} if isinstance(inputs, dict) else out
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "mean": self.mean, "std": self.std, "invert": self.invert}
