@@ -57,8 +57,10 @@ def merge_moments(a: Moments, b: Moments) -> Moments:
     return Moments(count, mean, m2)
 
 
-def _images_of(element):
-    """The image tensor of a dataset element: the tensor itself, ``element["images"]`` or ``element[0]``."""
+def _images_of(*element):
+    """The image tensor of a dataset element: the tensor itself, ``element["images"]`` or ``element[0]``
+    (``Dataset.map`` passes tuple elements as separate arguments)."""
+    element = element[0]
     if isinstance(element, dict):
         if "images" not in element:
             raise ValueError(
