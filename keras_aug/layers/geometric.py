@@ -26,8 +26,8 @@ class BaseGeometric(BaseAugmentation):
     """
 
     handles_apply = True
-    #: True when the matrices never rotate or shear, which allows the separable warp.
-    axis_aligned = False
+    #: True when the matrices only ever translate, which allows the cheaper ``geometry.shift``.
+    translation_only = False
 
     def __init__(
         self,
@@ -62,6 +62,16 @@ class BaseGeometric(BaseAugmentation):
         return params
 
     def _warp(self, images, params, interpolation, fill_value):
+        if self.translation_only:
+            m = params["matrix"]
+            return geometry.shift(
+                images,
+                -m[:, 0, 2],
+                -m[:, 1, 2],
+                interpolation,
+                fill_mode=self.fill_mode,
+                fill_value=fill_value,
+            )
         return geometry.warp(
             images,
             params["matrix"],
@@ -147,7 +157,7 @@ class RandomTranslation(BaseGeometric):
     TensorShape([2, 8, 8, 3])
     """
 
-    axis_aligned = True
+    translation_only = True
 
     def __init__(self, height_factor, width_factor, **kwargs):
         super().__init__(**kwargs)
@@ -182,7 +192,7 @@ class RandomPadCrop(BaseGeometric):
     TensorShape([2, 32, 32, 3])
     """
 
-    axis_aligned = True
+    translation_only = True
 
     def __init__(self, padding: int = 4, fill_mode: str = "constant", **kwargs):
         kwargs.pop("interpolation", None)
@@ -245,8 +255,6 @@ class RandomZoom(BaseGeometric):
     >>> RandomZoom((-0.3, 0.3), seed=0)(tf.zeros([2, 8, 8, 3])).shape
     TensorShape([2, 8, 8, 3])
     """
-
-    axis_aligned = True
 
     def __init__(self, height_factor, width_factor=None, **kwargs):
         super().__init__(**kwargs)

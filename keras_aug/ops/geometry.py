@@ -423,13 +423,14 @@ def _fold_fast(coords: tf.Tensor, length: int, fill_mode: str) -> tf.Tensor:
 
 
 @_jit
-def _affine_taps(images, matrices, fill_mode: str, nearest: bool):
-    """Flat tap index into the padded source ``[B, H + 2, W + 2]`` and bilinear weights, per output pixel.
+def _affine_taps(images, matrices, fill_mode: str, taps: str):
+    """Per output pixel: the flat index of its top-left tap in the padded source ``[B, H + 2, W + 2]``.
 
-    Returns ``(index, weights)``: for nearest, ``weights`` is None; for bilinear, float weights
-    ``wx``/``wy`` stacked on the last axis.
+    ``taps="nearest"`` returns the int32 index of the nearest pixel. ``"fixed"`` returns one int64 code
+    ``index | wx << 32 | wy << 48`` with 8-bit fixed-point weights (one output, so XLA computes the
+    coordinates once). ``"float"`` returns ``(index, weights[..., 2])``.
     """
-    _, height, width = images.shape[0], images.shape[1], images.shape[2]
+    height, width = images.shape[1], images.shape[2]
     batch = tf.shape(images)[0]
     m = tf.reshape(matrices, [-1, 9])
     a = [m[:, i, tf.newaxis, tf.newaxis] for i in range(6)]
@@ -437,7 +438,7 @@ def _affine_taps(images, matrices, fill_mode: str, nearest: bool):
     out_y = tf.range(height, dtype=tf.float32)[tf.newaxis, :, tf.newaxis]
     x = _fold_fast(a[0] * out_x + a[1] * out_y + a[2], width, fill_mode)
     y = _fold_fast(a[3] * out_x + a[4] * out_y + a[5], height, fill_mode)
-    if nearest:
+    if taps == "nearest":
         x0 = tf.clip_by_value(_round_half_away(x), -1.0, float(width))
         y0 = tf.clip_by_value(_round_half_away(y), -1.0, float(height))
     else:
@@ -450,9 +451,14 @@ def _affine_taps(images, matrices, fill_mode: str, nearest: bool):
         + tf.cast(x0, tf.int32)
         + 1
     )
-    if nearest:
-        return index, tf.zeros([0])
-    return index, tf.stack([x - x0, y - y0], axis=-1)
+    if taps == "nearest":
+        return index
+    if taps == "float":
+        return index, tf.stack([x - x0, y - y0], axis=-1)
+    wx = tf.cast((x - x0) * _FIXED_ONE + 0.5, tf.int64)
+    wy = tf.cast((y - y0) * _FIXED_ONE + 0.5, tf.int64)
+    weights = tf.bitwise.bitwise_or(tf.bitwise.left_shift(wx, 32), tf.bitwise.left_shift(wy, 48))
+    return tf.bitwise.bitwise_or(tf.cast(index, tf.int64), weights)
 
 
 def _pad_one(images: tf.Tensor, fill) -> tf.Tensor:
@@ -493,10 +499,11 @@ def _split_pair(pair: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
 
 
 @_jit
-def _blend_packed(pairs, index, weights, padded_width: int):
+def _blend_packed(pairs, code, padded_width: int):
     """Bilinear blend of packed uint8 pixels: two int64 gathers and integer arithmetic per output pixel."""
-    fixed = tf.cast(weights * _FIXED_ONE + 0.5, tf.int32)
-    wx, wy = fixed[..., 0], fixed[..., 1]
+    index = tf.cast(tf.bitwise.bitwise_and(code, 0xFFFFFFFF), tf.int32)
+    wx = tf.cast(tf.bitwise.bitwise_and(tf.bitwise.right_shift(code, 32), 0xFFFF), tf.int32)
+    wy = tf.cast(tf.bitwise.right_shift(code, 48), tf.int32)
     a, b = _split_pair(tf.gather(pairs, index))
     c, d = _split_pair(tf.gather(pairs, index + padded_width))
     (al, ah), (bl, bh), (cl, ch), (dl, dh) = (_split_lanes(v) for v in (a, b, c, d))
@@ -583,20 +590,20 @@ def warp(
         return _utils.from_batch(out, single)
     matrices = tf.convert_to_tensor(matrices, tf.float32)
     nearest = interpolation == "nearest"
-    index, weights = _affine_taps(images, matrices, fill_mode, nearest)
     padded_width = images.shape[2] + 2
     if _packable(images):
         source = _packed_source(images, fill_value, not nearest)
         if nearest:
-            packed = _gather_packed(source, index)
+            packed = _gather_packed(source, _affine_taps(images, matrices, fill_mode, "nearest"))
         else:
-            packed = _blend_packed(source, index, weights, padded_width)
+            packed = _blend_packed(source, _affine_taps(images, matrices, fill_mode, "fixed"), padded_width)
         out = _unpack_channels(packed, images.shape[-1])
     else:
         source = _float_source(images, fill_value)
         if nearest:
-            out = _gather_float(source, index, images.dtype)
+            out = _gather_float(source, _affine_taps(images, matrices, fill_mode, "nearest"), images.dtype)
         else:
+            index, weights = _affine_taps(images, matrices, fill_mode, "float")
             out = _blend_float(source, index, weights, padded_width, images.dtype)
     return _utils.from_batch(out, single)
 
@@ -644,3 +651,114 @@ def flip_up_down(images, flip=None) -> tf.Tensor:
     [2, 1]
     """
     return _flip(images, flip, axis=1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Translation without a 2-D gather
+# ----------------------------------------------------------------------------------------------
+#
+# A translation has the same fractional offset at every pixel of a sample, so a bilinear shift is an
+# integer crop (rows, then columns, of the fill-padded source) followed by a 2x2 stencil with
+# per-sample constant weights. Every tap is folded by the fill mode on its own, which for
+# "reflect" and "nearest" gives the same result as folding the coordinate (TF's kernel).
+
+
+@_jit
+def _shift_taps(images, dx, dy, fill_mode: str, nearest: bool):
+    """Row/column indices into the fill-padded source and the fractional weights of a per-sample shift."""
+    height, width = images.shape[1], images.shape[2]
+    extra = 0 if nearest else 1
+
+    def axis_taps(shift, length):
+        start = tf.floor(0.5 - shift) if nearest else tf.floor(-shift)
+        coords = start[:, tf.newaxis] + tf.range(length + extra, dtype=tf.float32)[tf.newaxis, :]
+        folded = _fold_fast(coords, length, fill_mode)
+        return tf.cast(folded, tf.int32) + 1, -shift - start
+
+    rows, fy = axis_taps(dy, height)
+    cols, fx = axis_taps(dx, width)
+    return rows, cols, tf.stack([fx, fy], axis=-1)
+
+
+@_jit
+def _padded_packed(images, fill_value):
+    """uint8 ``[B, H, W, C≤4]`` → int32 ``[B, H + 2, W + 2]`` with a border of the packed fill value."""
+    channels = images.shape[-1]
+    if channels < 4:
+        images = tf.pad(images, [[0, 0], [0, 0], [0, 0], [0, 4 - channels]])
+    fill = tf.bitcast(tf.fill([4], tf.cast(fill_value, tf.uint8)), tf.int32)
+    return _pad_one(tf.bitcast(images, tf.int32), fill)
+
+
+@_jit
+def _padded_float(images, fill_value):
+    values = _utils.to_compute(images)
+    return _pad_one(values, tf.cast(_fill_value_for(images.dtype, fill_value), values.dtype))
+
+
+@_jit
+def _crop_rows_cols(source, rows, cols):
+    return tf.gather(tf.gather(source, rows, axis=1, batch_dims=1), cols, axis=2, batch_dims=1)
+
+
+@_jit
+def _stencil_packed(crop, weights):
+    """Blend each pixel with its right, lower and lower-right neighbours, per-sample fixed-point weights."""
+    fixed = tf.cast(weights * _FIXED_ONE + 0.5, tf.int32)[:, tf.newaxis, tf.newaxis, :]
+    wx, wy = fixed[..., 0], fixed[..., 1]
+    low, high = _split_lanes(crop)
+    halves = []
+    for lane in (low, high):
+        top = _lerp_lanes(lane[:, :-1, :-1], lane[:, :-1, 1:], wx)
+        bottom = _lerp_lanes(lane[:, 1:, :-1], lane[:, 1:, 1:], wx)
+        halves.append(_lerp_lanes(top, bottom, wy))
+    return tf.bitwise.bitwise_or(halves[0], tf.bitwise.left_shift(halves[1], 8))
+
+
+@_jit
+def _stencil_float(crop, weights, dtype: tf.DType):
+    weights = tf.cast(weights, crop.dtype)[:, tf.newaxis, tf.newaxis, tf.newaxis, :]
+    wx, wy = weights[..., 0], weights[..., 1]
+    top = source_lerp(crop[:, :-1, :-1], crop[:, :-1, 1:], wx)
+    bottom = source_lerp(crop[:, 1:, :-1], crop[:, 1:, 1:], wx)
+    return _utils.from_compute(source_lerp(top, bottom, wy), dtype)
+
+
+def shift(
+    images,
+    dx,
+    dy,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Translate content right by ``dx`` and down by ``dy`` pixels (per-sample ``[B]`` or scalars).
+
+    The same result as :func:`warp` with :func:`translation_matrix` for ``"constant"``, ``"reflect"``
+    and ``"nearest"`` fills (``"wrap"`` blends across the seam instead of clamping), at a fraction of
+    the cost: two row/column gathers and a 2x2 stencil. With ``interpolation="nearest"`` a shift
+    ending in exactly .5 rounds up.
+
+    Example:
+    >>> img = tf.reshape(tf.range(4, dtype=tf.uint8), [1, 2, 2, 1])
+    >>> shift(img, [1.0], [0.0], fill_mode="constant")[0, :, :, 0].numpy().tolist()
+    [[0, 0], [0, 2]]
+    """
+    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
+    images, single = _utils.to_batch(images)
+    batch = tf.shape(images)[0]
+    dx = tf.broadcast_to(tf.cast(dx, tf.float32), [batch])
+    dy = tf.broadcast_to(tf.cast(dy, tf.float32), [batch])
+    if None in images.shape[1:]:
+        out = _warp_dynamic(images, translation_matrix(dx, dy), interpolation, fill_mode, fill_value)
+        return _utils.from_batch(out, single)
+    nearest = interpolation == "nearest"
+    rows, cols, weights = _shift_taps(images, dx, dy, fill_mode, nearest)
+    if _packable(images):
+        crop = _crop_rows_cols(_padded_packed(images, fill_value), rows, cols)
+        out = _unpack_channels(crop if nearest else _stencil_packed(crop, weights), images.shape[-1])
+    else:
+        crop = _crop_rows_cols(_padded_float(images, fill_value), rows, cols)
+        out = tf.cast(crop, images.dtype) if nearest else _stencil_float(crop, weights, images.dtype)
+    return _utils.from_batch(out, single)
