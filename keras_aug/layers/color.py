@@ -61,8 +61,32 @@ class _ColorAugmentation(BaseAugmentation):
         return tf.nest.map_structure(lambda t: keras.KerasTensor(t.shape, t.dtype), inputs)
 
 
-def _uniform(seed, batch_size, bounds: tuple[float, float]) -> tf.Tensor:
-    return krandom.uniform(seed, [batch_size], bounds[0], bounds[1])
+@functools.cache
+def _compiled(draw, **static):
+    """A parameter sampler as one XLA unit: in a plain graph its few dozen tiny hashing ops cost more
+    than the whole op on a 224x224 batch."""
+    return tf.function(functools.partial(draw, **static), jit_compile=True)
+
+
+def _uniform(seed, images, bounds: tuple[float, float]) -> tf.Tensor:
+    return krandom.uniform(seed, tf.shape(images)[:1], bounds[0], bounds[1])
+
+
+def _draw_uniform(seed, images, key: str, bounds: tuple[float, float], scale: float = 1.0) -> dict:
+    return {key: _uniform(seed, images, bounds) * scale}
+
+
+def _draw_brightness_contrast(
+    seed, images, contrast_limit, brightness_limit, by_max, safe, max_value
+) -> dict:
+    alpha_seed, beta_seed = tf.unstack(krandom.split(seed, 2))
+    alpha = 1.0 + _uniform(alpha_seed, images, contrast_limit)
+    beta = _uniform(beta_seed, images, brightness_limit)
+    scale = max_value if by_max else tf.reduce_mean(tf.cast(images, tf.float32), axis=(1, 2, 3))
+    beta = beta * scale
+    if safe:
+        alpha, beta = _safe_alpha_beta(alpha, beta, max_value)
+    return {"alpha": alpha, "beta": beta}
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -91,7 +115,7 @@ class RandomBrightness(_ColorAugmentation):
 
     def get_params(self, batch_size, images, seed):
         low, high = self.value_range
-        return {"delta": _uniform(seed, batch_size, self.factor) * (high - low)}
+        return _compiled(_draw_uniform, key="delta", bounds=self.factor, scale=high - low)(seed, images)
 
     def augment_images(self, images, params):
         return _fused(color.brightness, self.value_range)(images, params["apply"], params["delta"])
@@ -132,7 +156,8 @@ class RandomContrast(_ColorAugmentation):
         self.value_range = color.check_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
-        return {"factor": _uniform(seed, batch_size, (1.0 - self.factor[0], 1.0 + self.factor[1]))}
+        bounds = (1.0 - self.factor[0], 1.0 + self.factor[1])
+        return _compiled(_draw_uniform, key="factor", bounds=bounds)(seed, images)
 
     def augment_images(self, images, params):
         return _fused(color.contrast, self.value_range)(images, params["apply"], params["factor"])
@@ -211,17 +236,15 @@ class RandomBrightnessContrast(_ColorAugmentation):
         self.value_range = color.check_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
-        alpha_seed, beta_seed = tf.unstack(krandom.split(seed, 2))
-        alpha = 1.0 + _uniform(alpha_seed, batch_size, self.contrast_limit)
-        beta = _uniform(beta_seed, batch_size, self.brightness_limit)
-        low, high = self.value_range
-        if self.brightness_by_max:
-            beta = beta * (high - low)
-        else:
-            beta = beta * tf.reduce_mean(tf.cast(images, tf.float32), axis=(1, 2, 3))
-        if self.ensure_safe_range:
-            alpha, beta = _safe_alpha_beta(alpha, beta, high - low)
-        return {"alpha": alpha, "beta": beta}
+        draw = _compiled(
+            _draw_brightness_contrast,
+            contrast_limit=self.contrast_limit,
+            brightness_limit=self.brightness_limit,
+            by_max=self.brightness_by_max,
+            safe=self.ensure_safe_range,
+            max_value=self.value_range[1] - self.value_range[0],
+        )
+        return draw(seed, images)
 
     def augment_images(self, images, params):
         fused = _fused(color.brightness_contrast, self.value_range)
@@ -268,7 +291,7 @@ class RandomGamma(_ColorAugmentation):
         self.value_range = color.check_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
-        return {"gamma": _uniform(seed, batch_size, self.gamma_limit) / 100.0}
+        return _compiled(_draw_uniform, key="gamma", bounds=self.gamma_limit, scale=0.01)(seed, images)
 
     def augment_images(self, images, params):
         return _fused(color.gamma, self.value_range)(images, params["apply"], params["gamma"])
