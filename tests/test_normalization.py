@@ -138,6 +138,14 @@ def test_given_stats_invert_variance_and_dicts(images):
     np.testing.assert_allclose(Normalization(mean, std)(images.astype(np.float32)).numpy(), z, atol=1e-5)
 
 
+def test_first_call_inside_tf_data_or_xla(images):
+    expected = (images - 127.5) / 64.0
+    ds = tf.data.Dataset.from_tensors(images).map(Normalization(127.5, 64.0), num_parallel_calls=2)
+    np.testing.assert_allclose(next(iter(ds)).numpy(), expected, atol=1e-6)
+    xla = tf.function(Normalization(127.5, 64.0), jit_compile=True)
+    np.testing.assert_allclose(xla(images).numpy(), expected, atol=1e-6)
+
+
 def test_saved_model_keeps_adapted_stats(images, tmp_path):
     layer = Normalization()
     layer.adapt(images)

@@ -379,12 +379,16 @@ class Normalization(keras.layers.Layer):
                     f"`{name}` has {len(values)} values but the images have {channels} channels."
                 )
         self._channels = channels
-        self.mean_weight = self.add_weight(
-            name="mean", shape=(channels,), initializer="zeros", trainable=False
-        )
-        self.std_weight = self.add_weight(name="std", shape=(channels,), initializer="ones", trainable=False)
-        if self.mean is not None:
-            self._assign(self.mean, self.std)
+        # Lifted out of any trace: the first call may come from inside a tf.data map or tf.function.
+        with tf.init_scope():
+            self.mean_weight = self.add_weight(
+                name="mean", shape=(channels,), initializer="zeros", trainable=False
+            )
+            self.std_weight = self.add_weight(
+                name="std", shape=(channels,), initializer="ones", trainable=False
+            )
+            if self.mean is not None:
+                self._assign(self.mean, self.std)
         self.built = True
 
     def _assign(self, mean, std):
