@@ -1,0 +1,262 @@
+"""Mixing and erasing ops: MixUp, CutMix, Cutout (random erasing) and label mixing.
+
+Boxes and holes are integer pixel edges ``(x1, y1, x2, y2)``: the region is ``image[y1:y2, x1:x2]``.
+``partner`` is an int ``[B]`` index into the batch (e.g. a permutation): sample ``i`` is mixed with
+sample ``partner[i]``. Pixels are copied exactly (CutMix, Cutout) or blended in float32 and rounded back
+to the input dtype (MixUp).
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_aug.ops import _utils
+
+
+def _xla(fn):
+    """Run ``fn`` as one fused XLA unit, also when called eagerly or from a plain ``tf.data`` graph.
+
+    Op-by-op, each step of a blend writes a full float copy of the batch; fused it is one pass.
+    Inside an enclosing ``jit_compile`` function this is simply inlined.
+    """
+    return tf.function(fn, jit_compile=True, reduce_retracing=True, autograph=False)
+
+
+def _column(values: tf.Tensor, rank: int) -> tf.Tensor:
+    """Reshape ``[B]`` so it broadcasts against a rank-``rank`` tensor."""
+    return tf.reshape(values, [-1] + [1] * (rank - 1))
+
+
+def prepare_labels(labels, num_classes: int | None = None, label_smoothing: float = 0.0) -> tf.Tensor:
+    """Float ``[B, num_classes]`` targets: one-hot for sparse integer labels, then optional smoothing.
+
+    Integer labels (``[B]`` or ``[B, 1]``) need ``num_classes``; float labels (one-hot or soft) pass
+    through. Smoothing maps ``y`` to ``y * (1 - label_smoothing) + label_smoothing / num_classes``.
+
+    Example:
+    >>> prepare_labels(tf.constant([2, 0]), num_classes=3).numpy().tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    if not 0.0 <= label_smoothing < 1.0:
+        raise ValueError(f"`label_smoothing` must be in [0, 1), got {label_smoothing!r}.")
+    labels = tf.convert_to_tensor(labels)
+    if labels.dtype.is_integer:
+        if num_classes is None:
+            raise ValueError(
+                "Sparse integer labels need `num_classes` to become one-hot targets; pass num_classes=... "
+                f"(got labels of dtype {labels.dtype.name} and shape {labels.shape})."
+            )
+        if labels.shape.rank == 2 and labels.shape[-1] == 1:
+            labels = labels[:, 0]
+        if labels.shape.rank != 1:
+            raise ValueError(f"Sparse labels must be [batch] or [batch, 1], got shape {labels.shape}.")
+        labels = tf.one_hot(labels, num_classes, dtype=tf.float32)
+    elif not labels.dtype.is_floating:
+        raise ValueError(
+            f"`labels` must be integer class ids or float targets, got dtype {labels.dtype.name}."
+        )
+    if labels.shape.rank != 2:
+        raise ValueError(f"Float labels must be [batch, num_classes], got shape {labels.shape}.")
+    if num_classes is not None and labels.shape[-1] is not None and labels.shape[-1] != num_classes:
+        raise ValueError(f"`labels` have {labels.shape[-1]} classes but `num_classes` is {num_classes}.")
+    if label_smoothing:
+        classes = tf.cast(tf.shape(labels)[-1], labels.dtype)
+        labels = labels * (1.0 - label_smoothing) + label_smoothing / classes
+    return labels
+
+
+def mix_labels(labels: tf.Tensor, weight, partner) -> tf.Tensor:
+    """``weight * labels + (1 - weight) * labels[partner]`` for float ``[B, K]`` labels and ``[B]`` weights.
+
+    Example:
+    >>> labels = tf.constant([[1.0, 0.0], [0.0, 1.0]])
+    >>> mix_labels(labels, tf.constant([0.75, 1.0]), tf.constant([1, 0])).numpy().tolist()
+    [[0.75, 0.25], [0.0, 1.0]]
+    """
+    weight = tf.cast(weight, labels.dtype)[:, tf.newaxis]
+    return weight * labels + (1.0 - weight) * tf.gather(labels, partner)
+
+
+def mixup(images, labels, lam, partner) -> tuple[tf.Tensor, tf.Tensor | None]:
+    """MixUp (Zhang et al., 2018): ``lam * x + (1 - lam) * x[partner]``, labels mixed with the same ``lam``.
+
+    ``images`` ``[B, H, W, C]`` (any numeric dtype; integers are rounded back), ``labels`` float
+    ``[B, K]`` (see :func:`prepare_labels`) or ``None``, ``lam`` float ``[B]``, ``partner`` int ``[B]``.
+
+    Example:
+    >>> images = tf.constant([[[[0.0]]], [[[10.0]]]])
+    >>> out, _ = mixup(images, None, tf.constant([0.25, 1.0]), tf.constant([1, 0]))
+    >>> out[:, 0, 0, 0].numpy().tolist()
+    [7.5, 10.0]
+    """
+    images = _utils.check_images(images)
+    lam = tf.convert_to_tensor(lam, tf.float32)
+    partner = tf.convert_to_tensor(partner, tf.int32)
+    out = _blend_with_partner(images, lam, partner)
+    return out, None if labels is None else mix_labels(labels, lam, partner)
+
+
+@_xla
+def _blend_with_partner(images, lam, partner):
+    work = _utils.to_compute(images)
+    weight = _column(tf.cast(lam, work.dtype), images.shape.rank)
+    mixed = weight * work + (1.0 - weight) * tf.gather(work, partner)
+    return _utils.from_compute(mixed, images.dtype)
+
+
+def cutmix_boxes(lam, center_x, center_y, height, width) -> tf.Tensor:
+    """CutMix boxes (Yun et al., 2019, ``rand_bbox``): side ``sqrt(1 - lam)`` of the image, clipped.
+
+    ``cut_w = int(width * sqrt(1 - lam))``, box ``[cx - cut_w // 2, cx + cut_w // 2)`` clipped to
+    ``[0, width]`` (likewise along y). Returns int32 ``[B, 4]`` ``(x1, y1, x2, y2)``.
+
+    Example:
+    >>> cutmix_boxes(tf.constant([0.75]), tf.constant([1]), tf.constant([4]), 8, 8).numpy().tolist()
+    [[0, 2, 3, 6]]
+    """
+    cut = tf.sqrt(tf.maximum(1.0 - tf.convert_to_tensor(lam, tf.float32), 0.0))
+    height = tf.cast(height, tf.int32)
+    width = tf.cast(width, tf.int32)
+    cut_w = tf.cast(tf.floor(tf.cast(width, tf.float32) * cut), tf.int32) // 2
+    cut_h = tf.cast(tf.floor(tf.cast(height, tf.float32) * cut), tf.int32) // 2
+    cx = tf.cast(center_x, tf.int32)
+    cy = tf.cast(center_y, tf.int32)
+    return tf.stack(
+        [
+            tf.clip_by_value(cx - cut_w, 0, width),
+            tf.clip_by_value(cy - cut_h, 0, height),
+            tf.clip_by_value(cx + cut_w, 0, width),
+            tf.clip_by_value(cy + cut_h, 0, height),
+        ],
+        axis=-1,
+    )
+
+
+def _clip_boxes(boxes, height, width) -> tf.Tensor:
+    boxes = tf.convert_to_tensor(boxes)
+    if not boxes.dtype.is_integer:
+        boxes = tf.round(boxes)
+    boxes = tf.cast(boxes, tf.int32)
+    x1 = tf.clip_by_value(boxes[..., 0], 0, width)
+    y1 = tf.clip_by_value(boxes[..., 1], 0, height)
+    x2 = tf.clip_by_value(boxes[..., 2], x1, width)
+    y2 = tf.clip_by_value(boxes[..., 3], y1, height)
+    return tf.stack([x1, y1, x2, y2], axis=-1)
+
+
+def box_area_fraction(boxes, height, width) -> tf.Tensor:
+    """Fraction of the ``height x width`` image covered by each box after clipping (float32 ``[...]``).
+
+    Example:
+    >>> box_area_fraction(tf.constant([[-2, 0, 2, 4]]), 4, 4).numpy().tolist()
+    [0.5]
+    """
+    boxes = _clip_boxes(boxes, height, width)
+    area = (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
+    return tf.cast(area, tf.float32) / tf.cast(height * width, tf.float32)
+
+
+def _box_masks(boxes: tf.Tensor, height, width) -> tuple[tf.Tensor, tf.Tensor]:
+    """Row and column membership ``[..., height]`` and ``[..., width]`` of clipped boxes ``[..., 4]``."""
+    rows = tf.range(height)
+    cols = tf.range(width)
+    in_rows = (rows >= boxes[..., 1:2]) & (rows < boxes[..., 3:4])
+    in_cols = (cols >= boxes[..., 0:1]) & (cols < boxes[..., 2:3])
+    return in_rows, in_cols
+
+
+def paste_boxes(images, boxes, partner) -> tf.Tensor:
+    """Copy ``images[partner[i]]`` into ``images[i]`` inside ``boxes[i]`` (int ``[B, 4]`` ``x1, y1, x2, y2``).
+
+    Works on images ``[B, H, W, C]`` and masks ``[B, H, W]`` or ``[B, H, W, 1]`` of any dtype.
+
+    Example:
+    >>> images = tf.reshape(tf.range(8), [2, 2, 2])
+    >>> paste_boxes(images, tf.constant([[0, 0, 1, 2], [0, 0, 0, 0]]), tf.constant([1, 0]))[0].numpy().tolist()
+    [[4, 1], [6, 3]]
+    """
+    images = tf.convert_to_tensor(images)
+    if images.shape.rank not in (3, 4):
+        raise ValueError(f"`images` must be [B, H, W] or [B, H, W, C], got shape {images.shape}.")
+    return _paste(images, tf.convert_to_tensor(boxes), tf.convert_to_tensor(partner, tf.int32))
+
+
+@_xla
+def _paste(images, boxes, partner):
+    shape = tf.shape(images)
+    boxes = _clip_boxes(boxes, shape[1], shape[2])
+    in_rows, in_cols = _box_masks(boxes, shape[1], shape[2])
+    inside = in_rows[:, :, tf.newaxis] & in_cols[:, tf.newaxis, :]
+    if images.shape.rank == 4:
+        inside = inside[..., tf.newaxis]
+    return tf.where(inside, tf.gather(images, partner), images)
+
+
+def cutmix(images, labels, boxes, partner) -> tuple[tf.Tensor, tf.Tensor | None]:
+    """CutMix: paste ``images[partner]`` inside ``boxes`` and weight the labels by the pasted area.
+
+    The partner's label weight is the exact fraction of pixels pasted, from the box after clipping.
+    ``labels`` float ``[B, K]`` or ``None``; see :func:`cutmix_boxes` for the paper's boxes.
+
+    Example:
+    >>> images = tf.reshape(tf.range(8.0), [2, 2, 2, 1])
+    >>> labels = tf.constant([[1.0, 0.0], [0.0, 1.0]])
+    >>> _, mixed = cutmix(images, labels, tf.constant([[0, 0, 1, 2], [0, 0, 0, 0]]), tf.constant([1, 0]))
+    >>> mixed.numpy().tolist()
+    [[0.5, 0.5], [0.0, 1.0]]
+    """
+    images = _utils.check_images(images)
+    out = paste_boxes(images, boxes, partner)
+    if labels is None:
+        return out, None
+    shape = tf.shape(images)
+    pasted = box_area_fraction(boxes, shape[1], shape[2])
+    return out, mix_labels(labels, 1.0 - pasted, tf.convert_to_tensor(partner, tf.int32))
+
+
+def cutout(images, holes, fill_value=0.0) -> tf.Tensor:
+    """Fill rectangular holes (albumentations' ``CoarseDropout``); later holes are drawn over earlier ones.
+
+    Args:
+        images: ``[B, H, W, C]`` (or masks ``[B, H, W]``), any dtype; the output keeps it.
+        holes: int ``[B, N, 4]`` ``(x1, y1, x2, y2)``; empty boxes (``x1 == x2``) are unused slots.
+        fill_value: a scalar, a per-channel ``[C]`` value, per-hole colours ``[B, N, C]``, or a full
+            ``[B, H, W, C]`` fill image (e.g. noise). Integer images get the value cast to their dtype.
+
+    Example:
+    >>> out = cutout(tf.ones([1, 3, 3, 1], tf.uint8), tf.constant([[[0, 0, 2, 1]]]), 0)
+    >>> out[0, :, :, 0].numpy().tolist()
+    [[0, 0, 1], [1, 1, 1], [1, 1, 1]]
+    """
+    images = tf.convert_to_tensor(images)
+    if images.shape.rank not in (3, 4):
+        raise ValueError(f"`images` must be [B, H, W, C] or [B, H, W], got shape {images.shape}.")
+    holes = tf.convert_to_tensor(holes)
+    if holes.shape.rank != 3 or holes.shape[-1] not in (None, 4):
+        raise ValueError(f"`holes` must be [batch, num_holes, 4] (x1, y1, x2, y2), got shape {holes.shape}.")
+    return _fill_holes(images, holes, tf.convert_to_tensor(fill_value))
+
+
+@_xla
+def _fill_holes(images, holes, fill):
+    shape = tf.shape(images)
+    holes = _clip_boxes(holes, shape[1], shape[2])
+    in_rows, in_cols = _box_masks(holes, shape[1], shape[2])  # [B, N, H], [B, N, W]
+    inside = in_rows[:, :, :, tf.newaxis] & in_cols[:, :, tf.newaxis, :]  # [B, N, H, W]
+    channel_axis = [tf.newaxis] if images.shape.rank == 4 else []
+    if fill.shape.rank == 3 and images.shape.rank == 4:
+        # Per-hole colours: the last hole covering a pixel wins.
+        order = tf.range(1, tf.shape(holes)[1] + 1)[tf.newaxis, :, tf.newaxis, tf.newaxis]
+        last = tf.reduce_max(tf.where(inside, order, 0), axis=1)  # [B, H, W], 0 = no hole
+        colours = tf.concat([tf.zeros_like(fill[:, :1]), fill], axis=1)
+        fill = tf.gather(tf.cast(colours, images.dtype), last, batch_dims=1)
+        return tf.where((last > 0)[..., tf.newaxis], fill, images)
+    covered = tf.reduce_any(inside, axis=1)[(Ellipsis, *channel_axis)]
+    return tf.where(covered, _fill_as(fill, images.dtype), images)
+
+
+def _fill_as(fill: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
+    """Cast a fill value to the image dtype (integers are rounded and clipped to the dtype's range)."""
+    if fill.dtype == dtype:
+        return fill
+    return _utils.from_compute(tf.cast(fill, tf.float64 if dtype == tf.float64 else tf.float32), dtype)
