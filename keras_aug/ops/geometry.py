@@ -301,9 +301,11 @@ def _sample_batch(images, x, y, interpolation, fill_mode, fill_value):
         wy0, wy1 = (y1 - y)[..., tf.newaxis], (y - y0)[..., tf.newaxis]
         c0, c1 = tf.cast(x0, tf.int32), tf.cast(x1, tf.int32)
         r0, r1 = tf.cast(y0, tf.int32), tf.cast(y1, tf.int32)
+        compute = _utils.compute_dtype(dtype)
+        wx0, wx1, wy0, wy1 = (tf.cast(w, compute) for w in (wx0, wx1, wy0, wy1))
         top = wx0 * tap(r0, c0) + wx1 * tap(r0, c1)
         bottom = wx0 * tap(r1, c0) + wx1 * tap(r1, c1)
-        out = tf.cast(wy0, top.dtype) * top + tf.cast(wy1, top.dtype) * bottom
+        out = wy0 * top + wy1 * bottom
     return _utils.from_compute(out, dtype)
 
 
@@ -407,7 +409,12 @@ def _jit(fn):
 
 
 def _fold_fast(coords: tf.Tensor, length: int, fill_mode: str) -> tf.Tensor:
-    """``map_coordinates_to_range`` with cheaper arithmetic (same results up to float rounding)."""
+    """``map_coordinates_to_range`` with cheaper arithmetic.
+
+    Same results up to float rounding, except ``"wrap"``: it is periodic with the seam half a pixel
+    past the edge, so nearest sampling wraps exactly like ``np.roll`` (TF's kernel divides by
+    ``len - 1``, clamps at the seam and loses periodicity past one image length).
+    """
     last = float(length - 1)
     if fill_mode == "constant":
         return tf.clip_by_value(coords, -1.0, float(length))
@@ -417,8 +424,10 @@ def _fold_fast(coords: tf.Tensor, length: int, fill_mode: str) -> tf.Tensor:
         period = 2.0 * length
         coords = coords - period * tf.floor(coords / period)
         coords = tf.where(coords >= length, period - 1.0 - coords, coords)
-    elif fill_mode == "wrap":
-        coords = map_coordinates_to_range(coords, length, "wrap")
+    elif (
+        fill_mode == "wrap"
+    ):  # periodic; TF's kernel divides by len - 1 and loses periodicity past one length
+        coords = coords - length * tf.floor((coords + 0.5) / length)
     return tf.clip_by_value(coords, 0.0, last)
 
 

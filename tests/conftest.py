@@ -1,0 +1,24 @@
+"""Shared test setup: quiet TF logs, and helpers every layer test uses."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+tf.get_logger().setLevel("ERROR")
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
+
+
+def smooth_images(batch: int, height: int, width: int, channels: int, seed: int = 0) -> np.ndarray:
+    """uint8 images with photo-like smooth structure (bilinear tolerances assume moderate gradients)."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.uniform(0, 255, (batch, height // 4 + 2, width // 4 + 2, channels)).astype(np.float32)
+    fine = tf.image.resize(coarse, (height, width), method="bicubic").numpy()
+    return np.clip(fine, 0, 255).astype(np.uint8)
