@@ -1,0 +1,102 @@
+"""``RandomElasticTransform``: per-sample smoothed random displacement fields (Simard et al., 2003)."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from keras_aug.layers.base import BaseAugmentation, check_range
+from keras_aug.layers.mix import fresh_specs
+from keras_aug.ops import _utils, elastic
+from keras_aug.ops import random as krandom
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomElasticTransform(BaseAugmentation):
+    """Elastic distortion: every pixel moves by ``alpha`` times Gaussian-smoothed uniform(-1, 1) noise.
+
+    The displacement along x and along y, in pixels, has standard deviation about
+    ``0.163 * alpha / sigma`` and varies smoothly over a few ``sigma`` (see
+    :mod:`keras_aug.ops.elastic`). Simard et al.'s ``alpha=34, sigma=4`` (the default) moves pixels by
+    about 1.4 px RMS and up to ~5 px; ``alpha ~ 10 * sigma`` is a good start, larger ``alpha`` for
+    stronger warps. Images are resampled bilinearly, segmentation masks with nearest neighbour through
+    the same field.
+
+    Args:
+        alpha: field scale, a number or a ``(min, max)`` range drawn uniformly per sample (>= 0).
+        sigma: smoothness in pixels (a number > 0; fixed, since it sets the filter).
+        interpolation: ``"bilinear"`` or ``"nearest"`` for images.
+        fill_mode: ``"reflect"`` (default, like Keras), ``"constant"``, ``"wrap"`` or ``"nearest"``.
+        fill_value: image value outside the input when ``fill_mode="constant"``.
+        mask_fill_value: mask value outside the input when ``fill_mode="constant"``.
+        p: probability that a sample is distorted (default 1).
+
+    Example:
+    >>> layer = RandomElasticTransform(alpha=34.0, sigma=4.0, seed=0)
+    >>> layer(tf.zeros([2, 32, 48, 3], tf.uint8)).shape
+    TensorShape([2, 32, 48, 3])
+    """
+
+    handles_apply = True
+
+    def __init__(
+        self,
+        alpha=34.0,
+        sigma: float = 4.0,
+        interpolation: str = "bilinear",
+        fill_mode: str = "reflect",
+        fill_value: float = 0.0,
+        mask_fill_value: int = 0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.alpha = check_range(alpha, "alpha", 0.0, float("inf"), symmetric=False)
+        if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0:
+            raise ValueError(f"`sigma` must be a number > 0 (pixels), got {sigma!r}.")
+        self.sigma = float(sigma)
+        self.interpolation = _utils.check_choice("interpolation", interpolation, _utils.INTERPOLATIONS)
+        self.fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
+        if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float)):
+            raise ValueError(f"`fill_value` must be a number, got {fill_value!r}.")
+        if isinstance(mask_fill_value, bool) or not isinstance(mask_fill_value, int):
+            raise ValueError(f"`mask_fill_value` must be an integer, got {mask_fill_value!r}.")
+        self.fill_value = float(fill_value)
+        self.mask_fill_value = mask_fill_value
+
+    def get_params(self, batch_size, images, seed) -> dict:
+        seeds = krandom.split(seed, 2)
+        alpha = krandom.uniform(seeds[0], [batch_size], self.alpha[0], self.alpha[1])
+        return {"alpha": alpha, "field_seed": seeds[1]}
+
+    def draw_params(self, images):
+        params = super().draw_params(images)
+        shape = tf.shape(images)
+        alpha = tf.where(params["apply"], params["alpha"], 0.0)  # a zero field is an exact identity
+        params["dx"], params["dy"] = elastic.elastic_displacement(
+            params["field_seed"], shape[0], shape[1], shape[2], alpha, self.sigma
+        )
+        return params
+
+    def augment_images(self, images, params):
+        return elastic.displace(
+            images, params["dx"], params["dy"], self.interpolation, self.fill_mode, self.fill_value
+        )
+
+    def augment_masks(self, masks, params):
+        return elastic.displace(
+            masks, params["dx"], params["dy"], "nearest", self.fill_mode, self.mask_fill_value
+        )
+
+    def compute_output_spec(self, inputs, training=True):
+        return fresh_specs(inputs)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "alpha": self.alpha,
+            "sigma": self.sigma,
+            "interpolation": self.interpolation,
+            "fill_mode": self.fill_mode,
+            "fill_value": self.fill_value,
+            "mask_fill_value": self.mask_fill_value,
+        }
