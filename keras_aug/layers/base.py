@@ -144,7 +144,7 @@ class BaseAugmentation(keras.layers.Layer):
         out = dict(data)
         out[IMAGES] = self._blend(self.augment_images(images, params), images, params)
         if MASKS in data:
-            masks, squeeze = _masks_to_4d(_utils.to_batch(data[MASKS])[0])
+            masks, squeeze = _masks_to_4d(data[MASKS], single)
             new_masks = self._blend(self.augment_masks(masks, params), masks, params)
             out[MASKS] = _utils.from_batch(new_masks[..., 0] if squeeze else new_masks, single)
         if LABELS in data:
@@ -165,7 +165,7 @@ class BaseAugmentation(keras.layers.Layer):
         return input_shape
 
     def compute_output_spec(self, inputs, training=True):
-        return inputs
+        return keras.tree.map_structure(lambda t: keras.KerasTensor(t.shape, dtype=t.dtype), inputs)
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -173,11 +173,22 @@ class BaseAugmentation(keras.layers.Layer):
         return config
 
 
-def _masks_to_4d(masks: tf.Tensor) -> tuple[tf.Tensor, bool]:
-    """Masks come as ``[B, H, W]`` or ``[B, H, W, 1]``; ops want the channel axis."""
-    if masks.shape.rank == 3:
-        return masks[..., tf.newaxis], True
-    return masks, False
+def _masks_to_4d(masks, single_image: bool) -> tuple[tf.Tensor, bool]:
+    """Masks come as ``[B, H, W]`` or ``[B, H, W, 1]`` (without ``B`` for a single image).
+
+    Returns ``([B, H, W, 1] masks, whether the channel axis was added)``.
+    """
+    masks = tf.convert_to_tensor(masks)
+    image_rank = 3 if single_image else 4
+    if masks.shape.rank not in (image_rank - 1, image_rank):
+        raise ValueError(
+            f"`segmentation_masks` must have rank {image_rank - 1} or {image_rank} to match the images, "
+            f"got shape {masks.shape}."
+        )
+    squeeze = masks.shape.rank == image_rank - 1
+    if squeeze:
+        masks = masks[..., tf.newaxis]
+    return (masks[tf.newaxis] if single_image else masks), squeeze
 
 
 def _unpack(inputs):
