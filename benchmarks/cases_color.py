@@ -21,8 +21,15 @@ def _keras_brightness_then_contrast():
     return lambda images: contrast(brightness(images, training=True), training=True)
 
 
-def _inference(layer):
-    return lambda: lambda images: layer(images)
+def _inference(make_layer):
+    def factory():
+        layer = make_layer()
+        layer.build(
+            (None, None, None, 3)
+        )  # eagerly: Keras' layer keeps tensors from the trace it was built in
+        return lambda images: layer(images)
+
+    return factory
 
 
 def _brightness_contrast(name: str, channels: int) -> Case:
@@ -56,9 +63,9 @@ CASES = [
     ),
     Case(
         "normalization",  # uint8 in, float32 out
-        keras_aug=_inference(color.Normalization(_IMAGENET_MEAN, _IMAGENET_STD)),
+        keras_aug=_inference(lambda: color.Normalization(_IMAGENET_MEAN, _IMAGENET_STD)),
         keras=_inference(
-            keras.layers.Normalization(mean=_IMAGENET_MEAN, variance=[s * s for s in _IMAGENET_STD])
+            lambda: keras.layers.Normalization(mean=_IMAGENET_MEAN, variance=[s * s for s in _IMAGENET_STD])
         ),
     ),
 ]
