@@ -1,0 +1,582 @@
+"""Histogram ops: CLAHE with OpenCV's exact algorithm, and global histogram equalization.
+
+Both ops work on 256 intensity levels. uint8 images are used as they are; other dtypes are mapped to
+levels with ``round((x - low) * 255 / (high - low))`` (``value_range=(low, high)``, default ``(0, 1)`` for
+floats and ``(0, 255)`` for integers) and mapped back with ``level / (255 / (high - low)) + low``, which
+for floats in [0, 1] is albumentations' ``from_float`` / ``to_float`` round trip.
+
+Histograms are scatter-adds (one count per pixel into bins addressed by sample, tile and level), never a
+one-hot over every pixel. Each op runs as XLA-compiled stages, so it is fast eagerly and in ``tf.data``,
+and it compiles as one unit inside a caller's ``tf.function(jit_compile=True)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import struct
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from keras_aug.ops._utils import compute_dtype, from_batch, to_batch
+
+BINS = 256
+_MAX_LEVEL = BINS - 1
+ValueRange = Sequence[float]
+
+
+# ------------------------------------------------------------------------------------------------
+# Argument checks and level conversion
+# ------------------------------------------------------------------------------------------------
+
+
+def _check_grid(tile_grid_size) -> tuple[int, int]:
+    """``(tiles along x, tiles along y)`` as positive Python ints (OpenCV's ``tileGridSize`` order)."""
+    if isinstance(tile_grid_size, int) and not isinstance(tile_grid_size, bool):
+        tile_grid_size = (tile_grid_size, tile_grid_size)
+    if (
+        not isinstance(tile_grid_size, (tuple, list))
+        or len(tile_grid_size) != 2
+        or not all(
+            isinstance(t, (int, np.integer)) and not isinstance(t, bool) and t > 0 for t in tile_grid_size
+        )
+    ):
+        raise ValueError(
+            "`tile_grid_size` must be a positive int or a pair (tiles_x, tiles_y) of positive ints, "
+            f"got {tile_grid_size!r}."
+        )
+    return int(tile_grid_size[0]), int(tile_grid_size[1])
+
+
+def _check_value_range(value_range, dtype: tf.DType) -> tuple[float, float]:
+    if value_range is None:
+        return (0.0, 1.0) if dtype.is_floating else (0.0, float(_MAX_LEVEL))
+    message = (
+        f"`value_range` must be None or a pair of numbers (low, high) with low < high, got {value_range!r}."
+    )
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise ValueError(message)
+    try:
+        low, high = float(value_range[0]), float(value_range[1])
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if not low < high:
+        raise ValueError(message)
+    return low, high
+
+
+def _check_channels(images: tf.Tensor, allowed: Sequence[int] | None, op: str) -> None:
+    channels = images.shape[-1]
+    if channels is None:
+        raise ValueError(
+            f"`images` passed to {op} must have a known number of channels, got shape {images.shape}."
+        )
+    if allowed is not None and channels not in allowed:
+        raise ValueError(
+            f"`images` passed to {op} must have 1 (gray) or 3 (RGB) channels, got shape {images.shape}."
+        )
+
+
+def _to_levels(images: tf.Tensor, value_range: tuple[float, float]) -> tf.Tensor:
+    """Images as int32 levels in [0, 255]."""
+    if images.dtype == tf.uint8 and value_range == (0.0, 255.0):
+        return tf.cast(images, tf.int32)
+    low, high = value_range
+    dtype = compute_dtype(images.dtype)
+    x = tf.cast(images, dtype)
+    if low != 0.0:
+        x = x - tf.constant(low, dtype)
+    levels = tf.round(x * tf.constant(_MAX_LEVEL / (high - low), dtype))
+    return tf.cast(tf.clip_by_value(levels, 0.0, float(_MAX_LEVEL)), tf.int32)
+
+
+def _from_levels(levels: tf.Tensor, dtype: tf.DType, value_range: tuple[float, float]) -> tf.Tensor:
+    """Undo :func:`_to_levels`: ``level / (255 / (high - low)) + low`` (``level / 255`` for [0, 1]).
+
+    A 256-entry table computed in NumPy keeps the division exact: XLA would turn a division by a
+    constant into a multiplication by its reciprocal, which is one ulp off for some levels.
+    """
+    if dtype == tf.uint8 and value_range == (0.0, 255.0):
+        return tf.cast(levels, tf.uint8)
+    low, high = value_range
+    np_dtype = compute_dtype(dtype).as_numpy_dtype
+    values = np.arange(BINS).astype(np_dtype) / np_dtype(_MAX_LEVEL / (high - low)) + np_dtype(low)
+    if dtype.is_integer:
+        values = np.clip(np.round(values), dtype.min, dtype.max)
+    return tf.gather(tf.constant(values.astype(dtype.as_numpy_dtype)), levels)
+
+
+def _mul_f32(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """float32 ``a * b`` rounded once, computed so that XLA cannot fuse it into a following add (FMA).
+
+    OpenCV rounds every product to float32 before adding; XLA would otherwise contract ``a * b + c``
+    into one fused multiply-add and move ~0.2% of pixels by one level. The product of two float32
+    values (or an 8-bit integer and a float32) is exact in float64, so rounding it to float32 gives
+    exactly the float32 product.
+    """
+    return tf.cast(tf.cast(a, tf.float64) * tf.cast(b, tf.float64), tf.float32)
+
+
+# ------------------------------------------------------------------------------------------------
+# CLAHE on levels: tile histograms -> clipped LUTs -> bilinear interpolation between tile LUTs
+# ------------------------------------------------------------------------------------------------
+
+
+def _tile_shape(height, width, tiles_x: int, tiles_y: int):
+    """OpenCV's tile size: exact when both sides divide, else both sides padded (bottom/right) by a tile.
+
+    OpenCV pads ``tiles - size % tiles`` rows and columns, so a side that divides still grows by a
+    whole tile once the other side does not divide. Works on Python ints and on int32 tensors.
+    """
+    if isinstance(height, int) and isinstance(width, int):
+        divisible = height % tiles_y == 0 and width % tiles_x == 0
+        extra = 0 if divisible else 1
+        return height // tiles_y + extra, width // tiles_x + extra
+    divisible = tf.logical_and(tf.equal(height % tiles_y, 0), tf.equal(width % tiles_x, 0))
+    extra = tf.where(divisible, 0, 1)
+    return height // tiles_y + extra, width // tiles_x + extra
+
+
+def _reflect_101(index: tf.Tensor, size) -> tf.Tensor:
+    """OpenCV's ``BORDER_REFLECT_101`` source index (``gfedcb|abcdefgh|gfedcba``), any overshoot."""
+    period = tf.maximum(2 * size - 2, 1)
+    index = index % period
+    return tf.where(index >= size, period - index, index)
+
+
+def _spatial_size(levels: tf.Tensor):
+    """``(height, width)`` as Python ints when static, else int32 scalars."""
+    static = levels.shape[1:3]
+    dynamic = tf.shape(levels)
+    return tuple(static[i] if static[i] is not None else dynamic[i + 1] for i in range(2))
+
+
+def _tile_histograms(levels: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:
+    """Per-tile 256-bin histograms ``[B, tiles_y * tiles_x, 256]`` of the reflect-101 padded image."""
+    height, width = _spatial_size(levels)
+    tile_h, tile_w = _tile_shape(height, width, tiles_x, tiles_y)
+    padded_h, padded_w = tile_h * tiles_y, tile_w * tiles_x
+    if not (isinstance(height, int) and isinstance(width, int) and (padded_h, padded_w) == (height, width)):
+        levels = tf.gather(levels, _reflect_101(tf.range(padded_h), height), axis=1)
+        levels = tf.gather(levels, _reflect_101(tf.range(padded_w), width), axis=2)
+    batch = tf.shape(levels)[0]
+    num_tiles = tiles_x * tiles_y
+    tile_row = tf.range(padded_h) // tile_h
+    tile_col = tf.range(padded_w) // tile_w
+    bin_offset = (tile_row[:, None] * tiles_x + tile_col[None, :]) * BINS
+    sample_offset = tf.range(batch) * (num_tiles * BINS)
+    ids = levels + bin_offset[None] + sample_offset[:, None, None]
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(ids), ids, batch * num_tiles * BINS)
+    return tf.reshape(counts, [batch, num_tiles, BINS])
+
+
+def _clip_limit_counts(clip_limit: tf.Tensor, tile_area) -> tf.Tensor:
+    """OpenCV's per-bin limit ``max(int(clip_limit * tile_area / 256), 1)``; ``clip_limit <= 0``: none."""
+    area = tf.cast(tile_area, tf.float64)
+    limit = tf.maximum(tf.floor(clip_limit * area / BINS), 1.0)
+    no_clipping = area + 1.0  # more than any bin can hold
+    return tf.cast(tf.where(clip_limit > 0.0, limit, no_clipping), tf.int32)
+
+
+def _clipped_luts(hist: tf.Tensor, clip_limit: tf.Tensor, tile_area) -> tf.Tensor:
+    """Clip each histogram, redistribute the excess as OpenCV does, and turn it into a level LUT."""
+    limit = _clip_limit_counts(clip_limit, tile_area)[:, None, None]
+    excess = tf.reduce_sum(tf.nn.relu(hist - limit), axis=-1, keepdims=True)
+    hist = tf.minimum(hist, limit)
+    per_bin = excess // BINS
+    residual = excess - per_bin * BINS
+    # The residual goes one count each to bins 0, step, 2*step, ... until it is used up.
+    step = tf.maximum(BINS // tf.maximum(residual, 1), 1)
+    bins = tf.range(BINS)
+    gets_residual = tf.logical_and(tf.equal(bins % step, 0), bins // step < residual)
+    hist = hist + per_bin + tf.cast(gets_residual, tf.int32)
+    scale = tf.constant(float(_MAX_LEVEL), tf.float32) / tf.cast(tile_area, tf.float32)
+    cdf = tf.cast(tf.cumsum(hist, axis=-1), tf.float32)
+    return tf.cast(tf.clip_by_value(tf.round(cdf * scale), 0.0, float(_MAX_LEVEL)), tf.int32)
+
+
+def _packed_neighbour_luts(luts: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:
+    """For every cell between tile centres, the 4 neighbouring LUTs packed into one int32 per level.
+
+    ``luts`` is ``[B, tiles_y * tiles_x, 256]``. Cells run from -1 to ``tiles - 1`` on each axis (the
+    border half-tiles use the clamped edge tiles, as OpenCV does); the result is
+    ``[B, tiles_y + 1, tiles_x + 1, 256]`` holding ``top_left | top_right << 8 | bottom_left << 16 |
+    bottom_right << 24``, so interpolation needs one gather per pixel instead of four.
+    """
+    cell_y, cell_x = np.arange(tiles_y + 1), np.arange(tiles_x + 1)
+    top, bottom = np.maximum(cell_y - 1, 0), np.minimum(cell_y, tiles_y - 1)
+    left, right = np.maximum(cell_x - 1, 0), np.minimum(cell_x, tiles_x - 1)
+
+    def tiles(rows, cols):
+        # A gather with constant indices fuses with the packing into one pass (concats did not).
+        index = (rows[:, None] * tiles_x + cols[None, :]).reshape(-1).astype(np.int32)
+        return tf.gather(luts, tf.constant(index), axis=1)
+
+    shift = tf.bitwise.left_shift
+    packed = tiles(top, left) | shift(tiles(top, right), 8)
+    packed = packed | shift(tiles(bottom, left), 16) | shift(tiles(bottom, right), 24)
+    return tf.reshape(packed, [-1, tiles_y + 1, tiles_x + 1, BINS])
+
+
+def _axis_weights(size, tile: tf.Tensor):
+    """Per position along one axis: the cell index (0..tiles) and OpenCV's float32 weights."""
+    inv_tile = tf.constant(1.0, tf.float32) / tf.cast(tile, tf.float32)
+    coord = _mul_f32(tf.cast(tf.range(size), tf.float32), inv_tile) - 0.5
+    first = tf.floor(coord)
+    weight = coord - first
+    return tf.cast(first, tf.int32) + 1, weight, 1.0 - weight
+
+
+def _interpolate(levels: tf.Tensor, packed: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:
+    """Bilinear blend of the 4 neighbouring tile LUTs at every pixel, in OpenCV's float32 order."""
+    height, width = _spatial_size(levels)
+    tile_h, tile_w = _tile_shape(height, width, tiles_x, tiles_y)
+    cell_y, wy, wy1 = _axis_weights(height, tile_h)
+    cell_x, wx, wx1 = _axis_weights(width, tile_w)
+    batch = tf.shape(levels)[0]
+    cells = (tiles_y + 1) * (tiles_x + 1)
+    row_offset = cell_y * ((tiles_x + 1) * BINS)
+    col_offset = cell_x * BINS
+    sample_offset = tf.range(batch) * (cells * BINS)
+    index = levels + (row_offset[:, None] + col_offset[None, :])[None] + sample_offset[:, None, None]
+    words = tf.gather(tf.reshape(packed, [-1]), index)
+
+    def byte(k):
+        return tf.bitwise.bitwise_and(tf.bitwise.right_shift(words, 8 * k), 0xFF)
+
+    wx, wx1, wy, wy1 = wx[None, None, :], wx1[None, None, :], wy[None, :, None], wy1[None, :, None]
+    top = _mul_f32(byte(0), wx1) + _mul_f32(byte(1), wx)
+    bottom = _mul_f32(byte(2), wx1) + _mul_f32(byte(3), wx)
+    result = _mul_f32(top, wy1) + _mul_f32(bottom, wy)
+    return tf.cast(tf.clip_by_value(tf.round(result), 0.0, float(_MAX_LEVEL)), tf.int32)
+
+
+def _clahe_tables(levels: tf.Tensor, clip_limit: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:
+    """Stage 1: packed neighbour LUTs ``[B, tiles_y + 1, tiles_x + 1, 256]`` for ``levels`` [B, H, W]."""
+    height, width = _spatial_size(levels)
+    tile_h, tile_w = _tile_shape(height, width, tiles_x, tiles_y)
+    hist = _tile_histograms(levels, tiles_x, tiles_y)
+    luts = _clipped_luts(hist, clip_limit, tile_h * tile_w)
+    return _packed_neighbour_luts(luts, tiles_x, tiles_y)
+
+
+@functools.cache
+def _jit(fn, **static):
+    """One XLA unit per stage (and per static argument set).
+
+    Two units (LUTs, then interpolation) run faster on CPU than one fused program: XLA would otherwise
+    fuse LUT arithmetic into the per-pixel gather.
+    """
+    return tf.function(functools.partial(fn, **static), jit_compile=True, autograph=False)
+
+
+# ------------------------------------------------------------------------------------------------
+# OpenCV's 8-bit RGB <-> Lab (integer path), so that RGB CLAHE matches albumentations
+# ------------------------------------------------------------------------------------------------
+
+
+def _f64(bits: int) -> float:
+    return struct.unpack("<d", struct.pack("<Q", bits))[0]
+
+
+def _matrix(*rows: Sequence[int]) -> np.ndarray:
+    return np.array([[_f64(bits) for bits in row] for row in rows])
+
+
+# OpenCV's constants, bit for bit (color_lab.cpp: sRGB2XYZ_D65, XYZ2sRGB_D65, D65).
+_RGB_TO_XYZ = _matrix(
+    (0x3FDA65A14488C60D, 0x3FD6E297396D0918, 0x3FC71819D2391D58),
+    (0x3FCB38CDA6E75FF6, 0x3FE6E297396D0918, 0x3FB279AAE6C8F755),
+    (0x3F93CC4AC6CDAF4B, 0x3FBE836EB4E98138, 0x3FEE68427418D691),
+)
+_XYZ_TO_RGB = _matrix(
+    (0x4009EC804102FF8F, 0xBFF8982A9930BE0E, 0xBFDFE7FF583A53B9),
+    (0xBFEF042528AE74F3, 0x3FFE040F23897204, 0x3FA546D3F9E7B80B),
+    (0x3FAC7DE5082CF52C, 0xBFCA1E14BDFD2631, 0x3FF0EABEF06B3786),
+)
+_D65 = np.array([_f64(0x3FEE6A22B3892EE8), 1.0, _f64(0x3FF16B8950763A19)])
+_CBRT_POLY = [
+    _f64(b) for b in (0x4046A09E6653BA70, 0x406808F46C6116E0, 0x405DCA97439CAE14, 0x402ADD70D2827500)
+]
+_CBRT_POLY += [
+    _f64(b) for b in (0x3FC4F15F83F55D2D, 0x402D9E20660EDB21, 0x4062FF15C0285815, 0x406510D06A8112CE)
+]
+_CBRT_POLY += [_f64(0x4040FECBC9E2C375)]
+
+
+def _cv_cbrt(x: np.ndarray) -> np.ndarray:
+    """OpenCV's softfloat ``cbrt`` for float32 x > 0 (a rational polynomial in double, mantissa truncated)."""
+    bits = np.asarray(x, np.float32).view(np.uint32).astype(np.int64)
+    exponent = ((bits >> 23) & 255) - 127
+    shift = np.fmod(exponent, 3)
+    shift = np.where(shift >= 0, shift - 3, shift)
+    out_exponent = (exponent - shift) // 3 - 1
+    fr = (1.0 + (bits & 0x7FFFFF) / 2.0**23) * np.exp2(shift.astype(np.float64))
+    a = _CBRT_POLY
+    fr = ((((a[0] * fr + a[1]) * fr + a[2]) * fr + a[3]) * fr + a[4]) / (
+        (((a[5] * fr + a[6]) * fr + a[7]) * fr + a[8]) * fr + 1.0
+    )
+    mantissa = (fr.view(np.uint64) >> np.uint64(29)) & np.uint64(0x7FFFFF)
+    out = ((out_exponent + 127).astype(np.uint64) << np.uint64(23)) | mantissa
+    return np.where(bits != 0, out, 0).astype(np.uint32).view(np.float32)
+
+
+def _srgb_gamma(x: np.ndarray) -> np.ndarray:
+    xd = x.astype(np.float64)
+    return np.where(xd <= 809 / 20000, xd / (323 / 25), ((xd + 11 / 200) / (1 + 11 / 200)) ** (12 / 5))
+
+
+def _srgb_inverse_gamma(x: np.ndarray) -> np.ndarray:
+    xd = x.astype(np.float64)
+    return np.where(xd <= 7827 / 2500000, xd * (323 / 25), xd ** (1 / (12 / 5)) * (1 + 11 / 200) - 11 / 200)
+
+
+@functools.cache
+def _lab_tables() -> dict[str, np.ndarray]:
+    """OpenCV's integer Lab tables (``initLabTabs``), rebuilt in NumPy with its float32/float64 steps.
+
+    The tests check the conversion they give against ``cv2.cvtColor`` on all 2**24 colours.
+    """
+    f32 = np.float32
+    levels = np.arange(BINS)
+    gamma = np.rint(f32(2040) * _srgb_gamma(levels.astype(f32) / f32(255)).astype(f32))
+    x = (f32(1) / f32(2040)) * np.arange(3072).astype(f32)
+    linear = x.astype(np.longdouble) * np.longdouble(f32(841) / f32(108)) + np.longdouble(f32(16) / f32(116))
+    f = np.where(x < f32(216) / f32(24389), linear.astype(f32), _cv_cbrt(x))
+    cbrt = np.rint(f32(32768) * f)
+    # L -> (y, f(y)) in 14-bit fixed point.
+    low_y = np.rint((levels * 16384 * 180).astype(f32) / f32(17 * 29 * 29 * 29))
+    low_fy = np.rint(f32(16384) * (f32(16) / f32(116) + (levels * 5).astype(f32) / f32(3 * 17 * 29)))
+    fy = (levels * 100 * 16384).astype(f32) / f32(255 * 116) + f32(16 * 16384) / f32(116)
+    high_y, high_fy = np.rint(fy * fy * fy / f32(16384 * 16384)), np.rint(fy)
+    y = np.where(levels <= 20, low_y, high_y)
+    fy = np.where(levels <= 20, low_fy, high_fy)
+    inverse = np.arange(4096).astype(f32) * (f32(1) / f32(4096))
+    inverse_gamma = np.rint(f32(255) * _srgb_inverse_gamma(inverse).astype(f32))
+    return {
+        "gamma": gamma.astype(np.int32),
+        "cbrt": cbrt.astype(np.int32),
+        "y_fy": (y.astype(np.int64) | (fy.astype(np.int64) << 16)).astype(np.int32),
+        "inverse_gamma": inverse_gamma.astype(np.int32),
+        "to_xyz": np.rint(4096 * _RGB_TO_XYZ / _D65[:, None]).astype(np.int32),
+        "to_rgb": np.rint(4096 * _XYZ_TO_RGB * _D65[None, :]).astype(np.int32),
+    }
+
+
+def _lookup(table: np.ndarray, index: tf.Tensor) -> tf.Tensor:
+    return tf.gather(tf.constant(table), index)
+
+
+def _rgb_to_lab(rgb: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """OpenCV's ``COLOR_RGB2LAB`` for 8-bit values: int32 ``[..., 3]`` -> (L, a, b) int32 in [0, 255]."""
+    t = _lab_tables()
+    linear = _lookup(t["gamma"], rgb)
+    r, g, b = tf.unstack(linear, axis=-1)
+    m = t["to_xyz"]
+    fx, fy, fz = (
+        _lookup(t["cbrt"], tf.bitwise.right_shift(r * m[i, 0] + g * m[i, 1] + b * m[i, 2] + 2048, 12))
+        for i in range(3)
+    )
+    lightness = tf.bitwise.right_shift(296 * fy - 1320550, 15)
+    a = tf.bitwise.right_shift(500 * (fx - fy) + 4210688, 15)
+    b = tf.bitwise.right_shift(200 * (fy - fz) + 4210688, 15)
+    return tuple(tf.clip_by_value(v, 0, _MAX_LEVEL) for v in (lightness, a, b))
+
+
+def _xz_from_f(f: tf.Tensor) -> tf.Tensor:
+    """OpenCV's ``abToXZ_b``: f(t) in 14-bit fixed point -> t (inverse of the Lab companding)."""
+    low = tf.truncatediv(f * 108, 841) - 290
+    high = (f * f // 16384) * f // 16384
+    return tf.where(f <= 3390, low, high)
+
+
+def _lab_to_rgb(y_fy: tf.Tensor, a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """OpenCV's ``COLOR_LAB2RGB`` for 8-bit values (``Lab2RGBinteger``): int32 -> RGB int32 ``[..., 3]``.
+
+    ``y_fy`` is the ``"y_fy"`` table word of L (looked up by the caller, once per pixel).
+    """
+    t = _lab_tables()
+    y = tf.bitwise.bitwise_and(y_fy, 0xFFFF)
+    fy = tf.bitwise.right_shift(y_fy, 16)
+    a_term = tf.bitwise.right_shift(a * 268435 + 128, 13) - 4194
+    b_term = tf.bitwise.right_shift(b * 41943 + 16, 9) - 10484
+    x, z = _xz_from_f(fy + a_term), _xz_from_f(fy - b_term)
+    m = t["to_rgb"]
+    channels = [
+        tf.clip_by_value(tf.bitwise.right_shift(x * m[i, 0] + y * m[i, 1] + z * m[i, 2] + 8192, 14), 0, 4095)
+        for i in range(3)
+    ]
+    return _lookup(t["inverse_gamma"], tf.stack(channels, axis=-1))
+
+
+def _gray_tables_stage(images, clip_limit, *, tiles_x, tiles_y, value_range):
+    return _clahe_tables(_to_levels(images, value_range)[..., 0], clip_limit, tiles_x, tiles_y)
+
+
+def _gray_apply_stage(images, packed, *, tiles_x, tiles_y, value_range):
+    out = _interpolate(_to_levels(images, value_range)[..., 0], packed, tiles_x, tiles_y)
+    return _from_levels(out[..., tf.newaxis], images.dtype, value_range)
+
+
+def _rgb_tables_stage(images, clip_limit, *, tiles_x, tiles_y, value_range):
+    """Lab of every pixel (packed ``L | a << 8 | b << 16``) and the packed tile LUTs of L."""
+    lightness, a, b = _rgb_to_lab(_to_levels(images, value_range))
+    lab = lightness | tf.bitwise.left_shift(a, 8) | tf.bitwise.left_shift(b, 16)
+    return lab, _clahe_tables(lightness, clip_limit, tiles_x, tiles_y)
+
+
+def _rgb_lightness_stage(lab, packed, *, tiles_x, tiles_y):
+    """Equalized L of every pixel, returned as OpenCV's ``(y, f(y))`` table word for Lab -> RGB."""
+    lightness = _interpolate(tf.bitwise.bitwise_and(lab, 0xFF), packed, tiles_x, tiles_y)
+    return _lookup(_lab_tables()["y_fy"], lightness)
+
+
+def _rgb_output_stage(lab, y_fy, *, value_range, dtype):
+    a = tf.bitwise.bitwise_and(tf.bitwise.right_shift(lab, 8), 0xFF)
+    b = tf.bitwise.right_shift(lab, 16)
+    return _from_levels(_lab_to_rgb(y_fy, a, b), dtype, value_range)
+
+
+def _clahe_batch(images, clip_limit, tiles_x: int, tiles_y: int, value_range) -> tf.Tensor:
+    """CLAHE of ``[B, H, W, 1 or 3]`` images in two XLA units (LUTs, then per-pixel interpolation)."""
+    static = {"tiles_x": tiles_x, "tiles_y": tiles_y, "value_range": value_range}
+    if images.shape[-1] == 1:
+        packed = _jit(_gray_tables_stage, **static)(images, clip_limit)
+        return _jit(_gray_apply_stage, **static)(images, packed)
+    # Three units for RGB: fused into one, XLA recomputes the interpolation for each output channel.
+    lab, packed = _jit(_rgb_tables_stage, **static)(images, clip_limit)
+    y_fy = _jit(_rgb_lightness_stage, tiles_x=tiles_x, tiles_y=tiles_y)(lab, packed)
+    return _jit(_rgb_output_stage, value_range=value_range, dtype=images.dtype)(lab, y_fy)
+
+
+# ------------------------------------------------------------------------------------------------
+# Public ops
+# ------------------------------------------------------------------------------------------------
+
+
+def clahe(
+    images,
+    clip_limit=4.0,
+    tile_grid_size: int | tuple[int, int] = (8, 8),
+    value_range: ValueRange | None = None,
+) -> tf.Tensor:
+    """Contrast Limited Adaptive Histogram Equalization, bit-exact with OpenCV's ``createCLAHE().apply``.
+
+    Gray images (1 channel) are equalized directly. RGB images (3 channels) are converted to Lab with
+    OpenCV's 8-bit integer tables, L is equalized and the result converted back, exactly as
+    albumentations' ``CLAHE`` does. Each tile's 256-bin histogram is clipped at
+    ``max(int(clip_limit * tile_area / 256), 1)`` (``clip_limit <= 0``: no clipping), the excess spread
+    over all bins (OpenCV's residual step included), and every pixel blends its 4 nearest tiles' LUTs
+    bilinearly. Sizes that do not divide by the grid are padded bottom/right (reflect-101) for the
+    histograms only, as OpenCV does.
+
+    Args:
+        images: ``[B, H, W, C]`` or ``[H, W, C]`` with ``C`` 1 or 3; uint8 is used as is, other dtypes
+            are binned to 256 levels over ``value_range`` and returned in their own dtype.
+        clip_limit: OpenCV's ``clipLimit``: a number, or a ``[B]`` tensor with one value per sample.
+        tile_grid_size: OpenCV's ``tileGridSize``: ``(tiles along x, tiles along y)``, or one int.
+        value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, ``(0, 255)``
+            for integers.
+
+    Memory: besides the output, int32 copies of the levels (4 bytes per pixel; 16 for RGB's Lab), the
+    histograms ``B * tiles * 256 * 4`` bytes and the packed LUTs ``B * (tiles_x + 1) * (tiles_y + 1) *
+    256 * 4`` bytes (about 83 KB per image for an 8x8 grid).
+
+    Returns:
+        The equalized images, same shape and dtype as ``images``.
+
+    Example:
+    >>> gray = tf.cast(tf.reshape(tf.range(64) * 2, [1, 8, 8, 1]), tf.uint8)
+    >>> clahe(gray, clip_limit=2.0, tile_grid_size=(2, 2)).shape
+    TensorShape([1, 8, 8, 1])
+    """
+    tiles_x, tiles_y = _check_grid(tile_grid_size)
+    images, single = to_batch(images)
+    _check_channels(images, (1, 3), "clahe")
+    value_range = _check_value_range(value_range, images.dtype)
+    clip = tf.cast(tf.convert_to_tensor(clip_limit), tf.float64)
+    if clip.shape.rank not in (None, 0, 1):
+        raise ValueError(f"`clip_limit` must be a number or a [batch] vector, got shape {clip.shape}.")
+    clip = tf.broadcast_to(clip, tf.shape(images)[:1])
+    return from_batch(_clahe_batch(images, clip, tiles_x, tiles_y, value_range), single)
+
+
+def _channel_histograms(levels: tf.Tensor) -> tf.Tensor:
+    """256-bin histograms ``[B, C, 256]`` of int32 levels ``[B, H, W, C]``."""
+    shape = tf.shape(levels)
+    batch, channels = shape[0], shape[3]
+    offset = (tf.range(batch)[:, None] * channels + tf.range(channels)[None, :]) * BINS
+    ids = levels + offset[:, None, None, :]
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(ids), ids, batch * channels * BINS)
+    return tf.reshape(counts, [batch, channels, BINS])
+
+
+def _equalize_luts_cv(hist: tf.Tensor, total: tf.Tensor) -> tf.Tensor:
+    """``cv2.equalizeHist``: ``round((cdf - first_count) * 255 / (total - first_count))``."""
+    first = tf.argmax(tf.cast(hist > 0, tf.int32), axis=-1, output_type=tf.int32)
+    first_count = tf.gather(hist, first, batch_dims=2)[..., None]
+    rest = tf.cast(total - first_count, tf.float32)
+    scale = tf.constant(float(_MAX_LEVEL), tf.float32) / tf.maximum(rest, 1.0)
+    lut = tf.round(tf.cast(tf.cumsum(hist, axis=-1) - first_count, tf.float32) * scale)
+    lut = tf.cast(tf.clip_by_value(lut, 0.0, float(_MAX_LEVEL)), tf.int32)
+    return tf.where(rest > 0.0, lut, tf.range(BINS))  # one level only: unchanged
+
+
+def _equalize_luts_pil(hist: tf.Tensor, total: tf.Tensor) -> tf.Tensor:
+    """``PIL.ImageOps.equalize``: ``(step // 2 + count below) // step``, ``step = (total - last_count) // 255``."""
+    last = BINS - 1 - tf.argmax(tf.cast(hist[..., ::-1] > 0, tf.int32), axis=-1, output_type=tf.int32)
+    last_count = tf.gather(hist, last, batch_dims=2)[..., None]
+    step = (total - last_count) // _MAX_LEVEL
+    below = tf.cumsum(hist, axis=-1, exclusive=True)
+    lut = tf.minimum((step // 2 + below) // tf.maximum(step, 1), _MAX_LEVEL)
+    return tf.where(step > 0, lut, tf.range(BINS))  # step == 0 also covers one level only
+
+
+def _equalize_levels(levels: tf.Tensor, mode: str) -> tf.Tensor:
+    hist = _channel_histograms(levels)
+    shape = tf.shape(levels)
+    total = shape[1] * shape[2]
+    luts = _equalize_luts_cv(hist, total) if mode == "cv" else _equalize_luts_pil(hist, total)
+    offset = (tf.range(shape[0])[:, None] * shape[3] + tf.range(shape[3])[None, :]) * BINS
+    return tf.gather(tf.reshape(luts, [-1]), levels + offset[:, None, None, :])
+
+
+def _equalize_stage(images, *, mode, value_range):
+    levels = _equalize_levels(_to_levels(images, value_range), mode)
+    return _from_levels(levels, images.dtype, value_range)
+
+
+def equalize(images, mode: str = "cv", value_range: ValueRange | None = None) -> tf.Tensor:
+    """Global histogram equalization of each channel of each image.
+
+    Two rounding conventions, both exact:
+
+    - ``mode="cv"`` (default): ``cv2.equalizeHist`` (albumentations' ``Equalize``): the lowest level
+      present maps to 0 and level ``v`` to ``round((cdf(v) - cdf(lowest)) * 255 / (pixels -
+      count(lowest)))``, rounded half to even in float32.
+    - ``mode="pil"``: ``PIL.ImageOps.equalize`` (also ``tfa.image.equalize`` and torchvision):
+      ``(step // 2 + pixels below v) // step`` with ``step = (pixels - count(highest)) // 255``. It
+      leaves images whose ``step`` is 0 unchanged and maps the highest level to about 255 rather than
+      exactly 255.
+
+    Args:
+        images: ``[B, H, W, C]`` or ``[H, W, C]``, any channel count; uint8 is used as is, other dtypes
+            are binned to 256 levels over ``value_range`` (default ``(0, 1)`` for floats, ``(0, 255)``
+            for integers) and returned in their own dtype.
+        mode: ``"cv"`` or ``"pil"``.
+        value_range: ``(low, high)`` of non-uint8 inputs.
+
+    Memory: int32 levels (4 bytes per value) and ``B * C * 256`` int32 histogram bins.
+
+    Example:
+    >>> image = tf.constant([[[10], [10], [20], [30]]], tf.uint8)
+    >>> equalize(image).numpy().ravel().tolist()
+    [0, 0, 128, 255]
+    """
+    if mode not in ("cv", "pil"):
+        raise ValueError(f"`mode` must be 'cv' or 'pil', got {mode!r}.")
+    images, single = to_batch(images)
+    _check_channels(images, None, "equalize")
+    value_range = _check_value_range(value_range, images.dtype)
+    return from_batch(_jit(_equalize_stage, mode=mode, value_range=value_range)(images), single)
