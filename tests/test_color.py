@@ -134,6 +134,19 @@ def test_gamma_uint8_and_float(mode):
     assert_matches(out_f, -1.0 + 2.0 * ((xf + 1.0) / 2.0) ** col(g), np.float32, (-1, 1))
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_apply_lut_and_gamma_lut(mode):
+    x = images_u8()
+    tables = np.random.default_rng(7).integers(0, 256, (4, 256), dtype=np.uint8)
+    out = run(color.apply_lut, mode, x, tables)
+    np.testing.assert_array_equal(out, np.take_along_axis(tables, x.reshape(4, -1), axis=1).reshape(x.shape))
+    g = np.array([0.4, 1.0, 1.7, 3.0], np.float32)
+    lut = run(color.gamma_lut, mode, g, value_range=(16, 235))
+    levels = np.arange(256, dtype=np.float64)
+    expected = 16 + 219 * np.clip((levels - 16) / 219, 0, 1)[None] ** g[:, None].astype(np.float64)
+    assert_matches(lut, expected, np.uint8, (16, 235))
+
+
 def test_gamma_matches_albumentations_on_float():
     transform = A.RandomGamma(p=1.0)
     x = images_f32((1, 32, 48, 3))
@@ -185,6 +198,8 @@ def test_single_image_scalar_parameter_and_dtypes():
         (lambda: color.brightness(images_u8(), np.ones([4, 2])), "delta"),
         (lambda: color.gamma(images_u8()[0, 0], 1.0), "images"),
         (lambda: color.normalize(images_u8(), np.ones([2, 3]), 1.0), "mean"),
+        (lambda: color.apply_lut(images_f32(), np.arange(256)), "uint8"),
+        (lambda: color.apply_lut(images_u8(), np.arange(255)), "tables"),
     ],
 )
 def test_bad_arguments_raise_value_error(call, match):

@@ -294,7 +294,13 @@ class RandomGamma(_ColorAugmentation):
         return _compiled(_draw_uniform, key="gamma", bounds=self.gamma_limit, scale=0.01)(seed, images)
 
     def augment_images(self, images, params):
-        return _fused(color.gamma, self.value_range)(images, params["apply"], params["gamma"])
+        if images.dtype != tf.uint8:
+            return _fused(color.gamma, self.value_range)(images, params["apply"], params["gamma"])
+        # uint8: per-sample tables (identity where not applied), then one lookup per pixel
+        tables = color.gamma_lut(params["gamma"], self.value_range)
+        identity = tf.cast(tf.range(256), tf.uint8)
+        tables = tf.where(params["apply"][:, tf.newaxis], tables, identity)
+        return color.apply_lut(images, tables)
 
     def get_config(self):
         return {

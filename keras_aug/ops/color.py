@@ -214,7 +214,51 @@ def gamma(images, gamma, value_range: ValueRange = (0, 255)) -> tf.Tensor:
     low, high = check_value_range(value_range)
     images, single = to_batch(images)
     exponent = _per_sample(gamma, images, "gamma")
+    if images.dtype == tf.uint8:
+        return from_batch(apply_lut(images, gamma_lut(exponent[:, 0, 0, 0], (low, high))), single)
     return from_batch(_jit(_gamma_kernel, low=low, high=high)(images, exponent), single)
+
+
+def gamma_lut(gamma, value_range: ValueRange = (0, 255)) -> tf.Tensor:
+    """The uint8 lookup tables ``[B, 256]`` of :func:`gamma` (``gamma`` is ``[B]``) for :func:`apply_lut`.
+
+    Example:
+    >>> gamma_lut([0.5], (0, 255))[0, 64].numpy()
+    128
+    """
+    low, high = check_value_range(value_range)
+    exponent = tf.cast(tf.convert_to_tensor(gamma), tf.float32)
+    if exponent.shape.rank != 1:
+        raise ValueError(f"`gamma` must be a [batch] vector, got shape {exponent.shape}.")
+    levels = tf.broadcast_to(tf.range(256, dtype=tf.int32), tf.concat([tf.shape(exponent), [256]], 0))
+    levels = tf.cast(levels, tf.uint8)[:, tf.newaxis, :, tf.newaxis]  # one [1, 256, 1] "image" per sample
+    return _jit(_gamma_kernel, low=low, high=high)(levels, exponent[:, None, None, None])[:, 0, :, 0]
+
+
+def _lookup_kernel(images: tf.Tensor, tables: tf.Tensor) -> tf.Tensor:
+    return tf.gather(tables, tf.cast(images, tf.int32), batch_dims=1)
+
+
+def apply_lut(images, tables) -> tf.Tensor:
+    """Map every uint8 pixel ``v`` of sample ``b`` to ``tables[b, v]`` (``tables``: ``[B, 256]``, or ``[256]``).
+
+    A lookup is one gather per pixel whatever the curve, so any per-level transform of uint8 images
+    (gamma, posterize, solarize, ...) costs the same. The tables are best computed in a separate call:
+    inside one XLA program the compiler may fuse their arithmetic into the per-pixel gather.
+
+    Example:
+    >>> invert = tf.constant(list(range(255, -1, -1)), tf.uint8)
+    >>> apply_lut(tf.constant([[[[0], [200]]]], tf.uint8), invert).numpy().ravel().tolist()
+    [255, 55]
+    """
+    images, single = to_batch(images)
+    if images.dtype != tf.uint8:
+        raise ValueError(f"`images` must be uint8 for a lookup table, got {images.dtype.name}.")
+    tables = tf.convert_to_tensor(tables)
+    if tables.shape.rank not in (1, 2) or tables.shape[-1] not in (None, 256):
+        raise ValueError(f"`tables` must have shape [256] or [batch, 256], got {tables.shape}.")
+    tables = tf.broadcast_to(tf.cast(tables, tf.uint8), tf.stack([tf.shape(images)[0], 256]))
+    return from_batch(_jit(_lookup_kernel)(images, tables), single)
 
 
 def blend(image1, image2, factor, value_range: ValueRange = (0, 255)) -> tf.Tensor:
