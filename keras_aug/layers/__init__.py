@@ -6,6 +6,14 @@ Example:
 """
 
 from keras_aug.layers.base import BaseAugmentation
+from keras_aug.layers.color import (
+    Normalization,
+    RandomBrightness,
+    RandomBrightnessContrast,
+    RandomContrast,
+    RandomGamma,
+)
+from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.layers.geometric import (
     BaseGeometric,
     RandomAffine,
@@ -15,12 +23,22 @@ from keras_aug.layers.geometric import (
     RandomTranslation,
     RandomZoom,
 )
+from keras_aug.layers.mix import CutMix, MixUp, RandomCutout
 
 __all__ = [
     "BaseAugmentation",
     "BaseGeometric",
+    "CutMix",
+    "MixUp",
+    "Normalization",
     "RandomAffine",
+    "RandomBrightness",
+    "RandomBrightnessContrast",
+    "RandomContrast",
+    "RandomCutout",
+    "RandomElasticTransform",
     "RandomFlip",
+    "RandomGamma",
     "RandomPadCrop",
     "RandomRotation",
     "RandomTranslation",

@@ -1,0 +1,79 @@
+"""Pure, batched TF functions (no Keras), each compiling under ``tf.function(jit_compile=True)``.
+
+The functional API, and the home of every transform: layers and ``keras_aug.data`` call these.
+Images are ``[batch, height, width, channels]`` (or one ``[height, width, channels]`` image) of any
+numeric dtype; outputs keep the input dtype.
+
+Example:
+>>> import keras_aug, tensorflow as tf
+>>> images = tf.zeros([2, 32, 32, 3], tf.uint8)
+>>> keras_aug.ops.rotate(images, [0.1, -0.2]).shape
+TensorShape([2, 32, 32, 3])
+"""
+
+from keras_aug.ops import random as random
+from keras_aug.ops.color import (
+    blend,
+    brightness,
+    brightness_contrast,
+    contrast,
+    denormalize,
+    gamma,
+    normalize,
+)
+from keras_aug.ops.elastic import elastic_displacement, elastic_transform
+from keras_aug.ops.filters import gaussian_filter2d
+from keras_aug.ops.geometry import (
+    compose,
+    flip_left_right,
+    flip_up_down,
+    identity_matrix,
+    matrix_to_transform,
+    rotate,
+    rotation_matrix,
+    sample,
+    shear_matrix,
+    shift,
+    transform,
+    transform_to_matrix,
+    translation_matrix,
+    warp,
+    zoom_matrix,
+)
+from keras_aug.ops.mix import cutmix, cutout, mix_labels, mixup, prepare_labels
+from keras_aug.ops.stats import mean_std
+
+__all__ = [
+    "blend",
+    "brightness",
+    "brightness_contrast",
+    "compose",
+    "contrast",
+    "cutmix",
+    "cutout",
+    "denormalize",
+    "elastic_displacement",
+    "elastic_transform",
+    "flip_left_right",
+    "flip_up_down",
+    "gamma",
+    "gaussian_filter2d",
+    "identity_matrix",
+    "matrix_to_transform",
+    "mean_std",
+    "mix_labels",
+    "mixup",
+    "normalize",
+    "prepare_labels",
+    "random",
+    "rotate",
+    "rotation_matrix",
+    "sample",
+    "shear_matrix",
+    "shift",
+    "transform",
+    "transform_to_matrix",
+    "translation_matrix",
+    "warp",
+    "zoom_matrix",
+]

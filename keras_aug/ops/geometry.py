@@ -771,3 +771,25 @@ def shift(
         crop = _crop_rows_cols(_padded_float(images, fill_value), rows, cols)
         out = tf.cast(crop, images.dtype) if nearest else _stencil_float(crop, weights, images.dtype)
     return _utils.from_batch(out, single)
+
+
+def rotate(
+    images,
+    angles,
+    interpolation: str = "bilinear",
+    fill_mode: str = "constant",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Rotate images counter-clockwise by ``angles`` radians (scalar or ``[B]``), like ``tfa.image.rotate``.
+
+    Example:
+    >>> img = tf.constant([[[1], [2]], [[3], [4]]], tf.uint8)
+    >>> rotate(img, 3.14159265 / 2)[:, :, 0].numpy().tolist()
+    [[2, 4], [1, 3]]
+    """
+    images, single = _utils.to_batch(images)
+    batch = tf.shape(images)[0]
+    angles = tf.broadcast_to(tf.cast(angles, tf.float32), [batch])
+    shape = tf.shape(images)
+    matrices = rotation_matrix(angles, shape[1], shape[2])
+    return _utils.from_batch(warp(images, matrices, interpolation, fill_mode, fill_value), single)
