@@ -47,7 +47,9 @@ def default_rows(seed: int = 0) -> list[Row]:
         _layer_row("PAD-CROP 24", layers.RandomPadCrop(24, seed=seed)),
         _layer_row("ROTATE 180", layers.RandomRotation(0.5, seed=seed)),
         _layer_row("ZOOM", layers.RandomZoom(0.4, seed=seed)),
-        _layer_row("AFFINE", layers.RandomAffine(degrees=25, translate=0.1, scale=(0.8, 1.2), shear=10, seed=seed)),
+        _layer_row(
+            "AFFINE", layers.RandomAffine(degrees=25, translate=0.1, scale=(0.8, 1.2), shear=10, seed=seed)
+        ),
     ]
     optional = [
         ("BRIGHT/CONTRAST", "RandomBrightnessContrast", (), {"brightness_limit": 0.3, "contrast_limit": 0.3}),
@@ -86,7 +88,9 @@ def render_grid(image: tf.Tensor, rows: list[Row], samples: int = 5, margin: int
     labels = [render_text(label, scale=2) for label, _ in rows]
     label_width = max(label.shape[1] for label in labels) + 2 * margin
     cell_w, cell_h = width + margin, height + margin
-    grid = np.full((len(rows) * cell_h + margin, label_width + (samples + 1) * cell_w + margin, 3), 255, np.uint8)
+    grid = np.full(
+        (len(rows) * cell_h + margin, label_width + (samples + 1) * cell_w + margin, 3), 255, np.uint8
+    )
     batch = tf.repeat(image[tf.newaxis], samples, axis=0)
     for r, ((_, augment), label) in enumerate(zip(rows, labels, strict=True)):
         top = margin + r * cell_h
@@ -99,7 +103,9 @@ def render_grid(image: tf.Tensor, rows: list[Row], samples: int = 5, margin: int
     return grid
 
 
-def write_demo(out: str = "keras_aug_demo.png", samples: int = 5, seed: int = 0, size: int | None = None) -> str:
+def write_demo(
+    out: str = "keras_aug_demo.png", samples: int = 5, seed: int = 0, size: int | None = None
+) -> str:
     """Render the demo grid of the bundled astronaut photo and write it as a PNG; returns the path.
 
     ``size`` resizes the photo (square) first, e.g. for a small picture in the docs.
@@ -121,7 +127,9 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="write a labeled grid of augmentations of a bundled image")
     demo.add_argument("--out", default="keras_aug_demo.png", help="output PNG path (default: %(default)s)")
-    demo.add_argument("--samples", type=int, default=5, help="augmented samples per row (default: %(default)s)")
+    demo.add_argument(
+        "--samples", type=int, default=5, help="augmented samples per row (default: %(default)s)"
+    )
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--size", type=int, default=None, help="resize the photo to SIZE x SIZE first")
     args = parser.parse_args(argv)

@@ -211,7 +211,9 @@ def test_integer_shift_wrap_matches_np_roll(images):
 @pytest.mark.parametrize("fill_mode", ["constant", "reflect", "nearest"])
 def test_fractional_shift_matches_tf_kernel(images, fill_mode):
     dx, dy = np.array([2.3, -7.75, 0.5], np.float32), np.array([-1.6, 3.25, 9.9], np.float32)
-    transforms = np.stack([[1, 0, -x, 0, 1, -y, 0, 0] for x, y in zip(dx, dy, strict=True)]).astype(np.float32)
+    transforms = np.stack([[1, 0, -x, 0, 1, -y, 0, 0] for x, y in zip(dx, dy, strict=True)]).astype(
+        np.float32
+    )
     for dtype, tol in ((np.uint8, 1.0), (np.float32, 1e-3)):
         x = images.astype(dtype)
         expected = tf_kernel(x.astype(np.float32), transforms, "bilinear", fill_mode, 3.0)
