@@ -185,6 +185,12 @@ def test_single_image_scalar_parameter_and_dtypes():
         y = color.brightness_contrast(tf.cast(x, dtype), 1.1, -3.0)
         assert y.dtype == dtype
         np.testing.assert_allclose(tf.cast(y, tf.float64).numpy(), np.clip(x * 1.1 - 3.0, 0, 255), atol=1.0)
+    twelve_bit = np.random.default_rng(1).integers(0, 4096, (2, 8, 8, 1)).astype(np.uint16)
+    out = color.contrast(twelve_bit, [0.5, 1.5], value_range=(0, 4095)).numpy()
+    mean = twelve_bit.astype(np.float64).mean(axis=(1, 2), keepdims=True)
+    assert_matches(out, (twelve_bit - mean) * col([0.5, 1.5]) + mean, np.uint16, (0, 4095))
+    out = color.gamma(twelve_bit, [0.5, 2.0], value_range=(0, 4095)).numpy()
+    assert_matches(out, 4095 * (twelve_bit / 4095.0) ** col([0.5, 2.0]), np.uint16, (0, 4095))
     z = color.normalize(tf.constant(x, tf.float16), 128.0, 64.0)
     assert z.dtype == tf.float16
 

@@ -47,7 +47,7 @@ def _fused(op, value_range: tuple[float, float]):
         out = op(images, *params, value_range=value_range)
         return tf.where(tf.reshape(apply, [-1, 1, 1, 1]), out, images)
 
-    return tf.function(apply_op, jit_compile=True)
+    return tf.function(apply_op, jit_compile=True, reduce_retracing=True)
 
 
 class _ColorAugmentation(BaseAugmentation):
@@ -65,7 +65,7 @@ class _ColorAugmentation(BaseAugmentation):
 def _compiled(draw, **static):
     """A parameter sampler as one XLA unit: in a plain graph its few dozen tiny hashing ops cost more
     than the whole op on a 224x224 batch."""
-    return tf.function(functools.partial(draw, **static), jit_compile=True)
+    return tf.function(functools.partial(draw, **static), jit_compile=True, reduce_retracing=True)
 
 
 def _uniform(seed, images, bounds: tuple[float, float]) -> tf.Tensor:

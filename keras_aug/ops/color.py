@@ -5,8 +5,8 @@ parameters of shape ``[B]`` (a scalar is broadcast to every sample). Arithmetic 
 for float64 input) with one conversion in and one out; integer results are rounded to nearest (half to
 even; the uint8 fixed-point path of the linear ops rounds half up). ``value_range=(low, high)`` says
 what values the images hold (``(0, 255)`` for uint8, ``(0, 1)`` or ``(0, 255)`` for floats); results
-are clipped to it. Each op runs as one XLA unit (one fused pass over the pixels), also when called
-eagerly or inside ``tf.data``.
+are clipped to it. Each op runs as XLA-compiled units (one fused pass over the pixels), also when
+called eagerly or inside ``tf.data``, and inlines into a caller's own ``jit_compile=True`` function.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _clip_to_dtype(values: tf.Tensor, low: float, high: float, dtype: tf.DType) 
 def _jit(kernel, **static):
     """One XLA unit per kernel and static arguments: fused even when the caller is not compiled
     (eager code, ``tf.data``), and inlined into a caller's own ``jit_compile=True`` function."""
-    return tf.function(functools.partial(kernel, **static), jit_compile=True)
+    return tf.function(functools.partial(kernel, **static), jit_compile=True, reduce_retracing=True)
 
 
 def _uint8_fast_path(images: tf.Tensor, low: float, high: float) -> bool:
