@@ -73,8 +73,9 @@ CLIP_LIMITS = (1.0, 2.0, 4.0, 40.0)
 SIZES = ((64, 96), (67, 101), (64, 101))
 
 
-@pytest.mark.parametrize("grid", [(2, 2), (8, 8), (16, 16), (3, 5)])
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(
+    "size, grid", [(s, g) for s in SIZES for g in ((2, 2), (8, 8), (16, 16))] + [((67, 101), (3, 5))]
+)
 def test_clahe_gray_matches_opencv_under_xla(size, grid):
     """Acceptance: every pixel within 1 of OpenCV and >= 99% equal; in fact bit-exact."""
     images = gray_images(*size)
@@ -288,3 +289,127 @@ def test_keras_clahe_is_less_exact_than_ours():
         f"keras_aug: {our_equal:.1%} (max diff {our_max})"
     )
     assert our_equal == 1.0 and our_equal > their_equal
+
+
+# ---------------------------------------------------------------------------------------------- layers
+
+import keras  # noqa: E402
+
+from keras_aug.layers.histogram import Equalize, RandomCLAHE  # noqa: E402
+
+LAYERS = {
+    "clahe": lambda **kw: RandomCLAHE(clip_limit=(1, 8), tile_grid_size=(4, 4), **kw),
+    "equalize": lambda **kw: Equalize(**kw),
+}
+
+
+@pytest.fixture(scope="module")
+def batch() -> np.ndarray:
+    return np.stack([*rgb_images(32, 48)[:3], rgb_images(32, 48)[0][::-1]])
+
+
+def test_random_clahe_applies_opencv_with_the_drawn_clip_limits(batch):
+    layer = RandomCLAHE(clip_limit=(1, 8), tile_grid_size=(4, 4), seed=3)
+    gray = batch[..., :1]
+    out = layer(gray).numpy()
+    limits = RandomCLAHE(clip_limit=(1, 8), seed=3).draw_params(tf.constant(gray))["clip_limit"].numpy()
+    assert np.all((limits >= 1) & (limits < 8)) and len(set(limits.tolist())) == len(limits)
+    expected = np.stack(
+        [opencv_clahe(im[..., 0], float(c), (4, 4)) for im, c in zip(gray, limits, strict=True)]
+    )
+    np.testing.assert_array_equal(out[..., 0], expected)
+
+
+def test_equalize_layer_matches_albumentations(batch):
+    expected = np.stack([A.Equalize(mode="cv", p=1.0)(image=im)["image"] for im in batch])
+    np.testing.assert_array_equal(Equalize()(batch).numpy(), expected)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_layer_same_seed_same_output_eager_graph_xla_and_tf_data(batch, name):
+    outputs = {
+        "eager": LAYERS[name](seed=42)(batch),
+        "graph": tf.function(LAYERS[name](seed=42))(batch),
+        "xla": tf.function(LAYERS[name](seed=42), jit_compile=True)(batch),
+        "tf.data": next(iter(tf.data.Dataset.from_tensors(batch).map(LAYERS[name](seed=42)))),
+    }
+    for where, out in outputs.items():
+        assert out.dtype == tf.uint8 and out.shape == batch.shape, where
+        np.testing.assert_array_equal(out.numpy(), outputs["eager"].numpy(), err_msg=where)
+    if name == "clahe":
+        assert not np.array_equal(outputs["eager"].numpy(), LAYERS[name](seed=43)(batch).numpy())
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_layer_probability(batch, name):
+    np.testing.assert_array_equal(LAYERS[name](p=0.0)(batch).numpy(), batch)
+    out = LAYERS[name](p=0.5, seed=1)(np.concatenate([batch] * 4)).numpy()
+    changed = [not np.array_equal(o, b) for o, b in zip(out, np.concatenate([batch] * 4), strict=True)]
+    assert 0 < sum(changed) < len(changed)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_layer_sequential_inference_is_identity(batch, name):
+    model = keras.Sequential([keras.Input((32, 48, 3), dtype="uint8"), LAYERS[name](seed=1)])
+    np.testing.assert_array_equal(model(batch, training=False).numpy(), batch)
+    assert not np.array_equal(model(batch, training=True).numpy(), batch)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_layer_config_and_keras_file_round_trip(batch, name, tmp_path):
+    layer = LAYERS[name](seed=9, value_range=(0, 255))
+    clone = type(layer).from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    np.testing.assert_array_equal(clone(batch).numpy(), LAYERS[name](seed=9)(batch).numpy())
+    model = keras.Sequential([keras.Input((32, 48, 3)), layer])
+    path = str(tmp_path / f"{name}.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert isinstance(loaded.layers[0], type(layer)) and loaded.layers[0].get_config() == layer.get_config()
+    x = batch.astype(np.float32)
+    np.testing.assert_array_equal(loaded(x, training=False).numpy(), x)
+    expected = LAYERS[name](seed=9)(batch).numpy().astype(np.float32)
+    np.testing.assert_array_equal(loaded(x, training=True).numpy(), expected)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_layer_dtypes_ranks_masks_and_unknown_shapes(batch, name):
+    layer = LAYERS[name](seed=4)
+    reference = layer(batch).numpy()
+    floats = LAYERS[name](seed=4)(batch.astype(np.float32) / 255).numpy()
+    np.testing.assert_array_equal(floats, reference.astype(np.float32) / 255)
+    for dtype in (tf.bfloat16, tf.int32):
+        gray = batch[..., :1]  # gray: fewer XLA units to compile per dtype
+        images = tf.cast(gray, dtype) if dtype == tf.int32 else tf.cast(gray / 255, dtype)
+        out = LAYERS[name](seed=4)(images)
+        assert out.dtype == dtype and out.shape == gray.shape
+    assert layer(batch[0]).shape == batch[0].shape
+    masks = np.arange(4 * 32 * 48).reshape(4, 32, 48, 1) % 7
+    out = LAYERS[name](seed=4)({"images": batch, "segmentation_masks": masks, "labels": np.arange(4)})
+    np.testing.assert_array_equal(out["segmentation_masks"], masks)
+    np.testing.assert_array_equal(out["labels"], np.arange(4))
+    for spec in ([None, 32, 48, 3], [None, None, None, 3]):
+        fn = tf.function(LAYERS[name](seed=4), input_signature=[tf.TensorSpec(spec, tf.uint8)])
+        np.testing.assert_array_equal(fn(batch).numpy(), reference)
+
+
+@pytest.mark.parametrize(
+    "build, argument",
+    [
+        (lambda: RandomCLAHE(clip_limit=0.5), "clip_limit"),
+        (lambda: RandomCLAHE(clip_limit=(4, 2)), "clip_limit"),
+        (lambda: RandomCLAHE(clip_limit="4"), "clip_limit"),
+        (lambda: RandomCLAHE(tile_grid_size=(8, 0)), "tile_grid_size"),
+        (lambda: RandomCLAHE(value_range=(1, 1)), "value_range"),
+        (lambda: RandomCLAHE(p=2.0), "p"),
+        (lambda: Equalize(mode="tfa"), "mode"),
+    ],
+)
+def test_layer_bad_arguments(build, argument):
+    with pytest.raises(ValueError, match=argument):
+        build()
+
+
+def test_random_clahe_bad_channels():
+    with pytest.raises(ValueError, match="channels"):
+        RandomCLAHE()(np.zeros((2, 16, 16, 4), np.uint8))

@@ -263,11 +263,7 @@ def _clahe_tables(levels: tf.Tensor, clip_limit: tf.Tensor, tiles_x: int, tiles_
 
 @functools.cache
 def _jit(fn, **static):
-    """One XLA unit per stage (and per static argument set).
-
-    Two units (LUTs, then interpolation) run faster on CPU than one fused program: XLA would otherwise
-    fuse LUT arithmetic into the per-pixel gather.
-    """
+    """``fn`` as one XLA unit, per static argument set (inlined into a caller's own XLA program)."""
     return tf.function(functools.partial(fn, **static), jit_compile=True, autograph=False)
 
 
@@ -410,13 +406,20 @@ def _lab_to_rgb(y_fy: tf.Tensor, a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     return _lookup(t["inverse_gamma"], tf.stack(channels, axis=-1))
 
 
+def _keep_unapplied(out: tf.Tensor, images: tf.Tensor, apply) -> tf.Tensor:
+    """Put back the samples whose ``apply`` is False (fused into the last stage: no extra pass)."""
+    if apply is None:
+        return out
+    return tf.where(tf.reshape(apply, [-1, 1, 1, 1]), out, images)
+
+
 def _gray_tables_stage(images, clip_limit, *, tiles_x, tiles_y, value_range):
     return _clahe_tables(_to_levels(images, value_range)[..., 0], clip_limit, tiles_x, tiles_y)
 
 
-def _gray_apply_stage(images, packed, *, tiles_x, tiles_y, value_range):
+def _gray_apply_stage(images, packed, apply, *, tiles_x, tiles_y, value_range):
     out = _interpolate(_to_levels(images, value_range)[..., 0], packed, tiles_x, tiles_y)
-    return _from_levels(out[..., tf.newaxis], images.dtype, value_range)
+    return _keep_unapplied(_from_levels(out[..., tf.newaxis], images.dtype, value_range), images, apply)
 
 
 def _rgb_tables_stage(images, clip_limit, *, tiles_x, tiles_y, value_range):
@@ -432,22 +435,27 @@ def _rgb_lightness_stage(lab, packed, *, tiles_x, tiles_y):
     return _lookup(_lab_tables()["y_fy"], lightness)
 
 
-def _rgb_output_stage(lab, y_fy, *, value_range, dtype):
+def _rgb_output_stage(images, lab, y_fy, apply, *, value_range):
     a = tf.bitwise.bitwise_and(tf.bitwise.right_shift(lab, 8), 0xFF)
     b = tf.bitwise.right_shift(lab, 16)
-    return _from_levels(_lab_to_rgb(y_fy, a, b), dtype, value_range)
+    out = _from_levels(_lab_to_rgb(y_fy, a, b), images.dtype, value_range)
+    return _keep_unapplied(out, images, apply)
 
 
-def _clahe_batch(images, clip_limit, tiles_x: int, tiles_y: int, value_range) -> tf.Tensor:
-    """CLAHE of ``[B, H, W, 1 or 3]`` images in two XLA units (LUTs, then per-pixel interpolation)."""
+def _clahe_batch(images, clip_limit, tiles_x: int, tiles_y: int, value_range, apply=None) -> tf.Tensor:
+    """CLAHE of ``[B, H, W, 1 or 3]`` images as XLA units; samples with ``apply`` False stay as they are.
+
+    Two units for gray (LUTs, then per-pixel interpolation) and three for RGB: fused into one program,
+    XLA fuses the LUT arithmetic into the per-pixel gather and, for RGB, recomputes the interpolation
+    for each output channel.
+    """
     static = {"tiles_x": tiles_x, "tiles_y": tiles_y, "value_range": value_range}
     if images.shape[-1] == 1:
         packed = _jit(_gray_tables_stage, **static)(images, clip_limit)
-        return _jit(_gray_apply_stage, **static)(images, packed)
-    # Three units for RGB: fused into one, XLA recomputes the interpolation for each output channel.
+        return _jit(_gray_apply_stage, **static)(images, packed, apply)
     lab, packed = _jit(_rgb_tables_stage, **static)(images, clip_limit)
     y_fy = _jit(_rgb_lightness_stage, tiles_x=tiles_x, tiles_y=tiles_y)(lab, packed)
-    return _jit(_rgb_output_stage, value_range=value_range, dtype=images.dtype)(lab, y_fy)
+    return _jit(_rgb_output_stage, value_range=value_range)(images, lab, y_fy, apply)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -542,9 +550,9 @@ def _equalize_levels(levels: tf.Tensor, mode: str) -> tf.Tensor:
     return tf.gather(tf.reshape(luts, [-1]), levels + offset[:, None, None, :])
 
 
-def _equalize_stage(images, *, mode, value_range):
+def _equalize_stage(images, apply, *, mode, value_range):
     levels = _equalize_levels(_to_levels(images, value_range), mode)
-    return _from_levels(levels, images.dtype, value_range)
+    return _keep_unapplied(_from_levels(levels, images.dtype, value_range), images, apply)
 
 
 def equalize(images, mode: str = "cv", value_range: ValueRange | None = None) -> tf.Tensor:
@@ -579,4 +587,4 @@ def equalize(images, mode: str = "cv", value_range: ValueRange | None = None) ->
     images, single = to_batch(images)
     _check_channels(images, None, "equalize")
     value_range = _check_value_range(value_range, images.dtype)
-    return from_batch(_jit(_equalize_stage, mode=mode, value_range=value_range)(images), single)
+    return from_batch(_jit(_equalize_stage, mode=mode, value_range=value_range)(images, None), single)

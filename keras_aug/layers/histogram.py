@@ -1,0 +1,164 @@
+"""Histogram layers: RandomCLAHE (OpenCV's CLAHE with a random clip limit per sample) and Equalize.
+
+Both keep the input dtype. uint8 and other integer images hold levels 0..255; float images hold [0, 1]
+unless ``value_range`` says otherwise (the ops bin them to 256 levels and map them back).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_aug.layers.base import BaseAugmentation
+from keras_aug.ops import histogram
+from keras_aug.ops import random as krandom
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _check_clip_limit(clip_limit) -> tuple[float, float]:
+    """A number ``c >= 1`` means ``(1, c)`` (albumentations); a pair is ``(lower, upper)``, ``0 <= lower <= upper``."""
+    expected = "a number >= 1 or a pair (lower, upper) with 0 <= lower <= upper"
+    if _number(clip_limit):
+        bounds = (1.0, float(clip_limit))
+    elif isinstance(clip_limit, (tuple, list)) and len(clip_limit) == 2 and all(map(_number, clip_limit)):
+        bounds = (float(clip_limit[0]), float(clip_limit[1]))
+    else:
+        raise ValueError(f"`clip_limit` must be {expected}, got {clip_limit!r}.")
+    if not (0.0 <= bounds[0] <= bounds[1] and np.isfinite(bounds[1])):
+        raise ValueError(f"`clip_limit` must be {expected}, got {clip_limit!r}.")
+    return bounds
+
+
+def _check_value_range(value_range) -> tuple[float, float] | None:
+    if value_range is None:
+        return None
+    return histogram._check_value_range(value_range, tf.float32)
+
+
+def _resolve_value_range(value_range, dtype: tf.DType) -> tuple[float, float]:
+    return histogram._check_value_range(value_range, dtype)
+
+
+@functools.cache
+def _clip_sampler(bounds: tuple[float, float]):
+    """The clip-limit draw as one XLA unit (in a plain graph its hashing ops would cost more than it)."""
+
+    def draw(seed, images):
+        return krandom.uniform(seed, tf.shape(images)[:1], bounds[0], bounds[1])
+
+    return tf.function(draw, jit_compile=True)
+
+
+class _HistogramAugmentation(BaseAugmentation):
+    """Shared pieces: the op puts non-applied samples back itself, inside its last XLA unit."""
+
+    handles_apply = True
+
+    def __init__(self, value_range=None, p=None, seed=None, **kwargs):
+        super().__init__(p=p, seed=seed, **kwargs)
+        self.value_range = _check_value_range(value_range)
+
+    def compute_output_spec(self, inputs, training=True):
+        # Fresh symbolic tensors: the base returns ``inputs`` itself, which a functional model sees as a cycle.
+        return tf.nest.map_structure(lambda t: keras.KerasTensor(t.shape, t.dtype), inputs)
+
+    def _apply_mask(self, params):
+        return None if self.p >= 1.0 else params["apply"]
+
+    def get_config(self):
+        value_range = None if self.value_range is None else list(self.value_range)
+        return {**super().get_config(), "value_range": value_range}
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class RandomCLAHE(_HistogramAugmentation):
+    """CLAHE, bit-exact with OpenCV / albumentations, with a clip limit drawn per sample.
+
+    Gray images (1 channel) are equalized directly; RGB images (3 channels) on L of OpenCV's 8-bit Lab,
+    as albumentations' ``CLAHE`` does. See :func:`keras_aug.ops.histogram.clahe`.
+
+    Args:
+        clip_limit: OpenCV's ``clipLimit`` range ``(lower, upper)``, drawn uniformly per sample; a number
+            ``c`` means ``(1, c)`` as in albumentations. Default ``(1, 4)``.
+        tile_grid_size: OpenCV's ``tileGridSize``: ``(tiles along x, tiles along y)``, or one int.
+        value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, ``(0, 255)``
+            for integers.
+        p: per-sample probability (default 1.0). seed: integer seed.
+
+    Example:
+    >>> layer = RandomCLAHE(clip_limit=(2, 4), seed=0)
+    >>> layer(tf.zeros([2, 16, 16, 1], tf.uint8)).shape
+    TensorShape([2, 16, 16, 1])
+    """
+
+    default_p = 1.0
+
+    def __init__(
+        self, clip_limit=(1, 4), tile_grid_size=(8, 8), value_range=None, p=None, seed=None, **kwargs
+    ):
+        super().__init__(value_range=value_range, p=p, seed=seed, **kwargs)
+        self.clip_limit = _check_clip_limit(clip_limit)
+        self.tile_grid_size = histogram._check_grid(tile_grid_size)
+
+    def get_params(self, batch_size, images, seed):
+        return {"clip_limit": _clip_sampler(self.clip_limit)(seed, images)}
+
+    def augment_images(self, images, params):
+        histogram._check_channels(images, (1, 3), "RandomCLAHE")
+        value_range = _resolve_value_range(self.value_range, images.dtype)
+        clip_limit = tf.cast(params["clip_limit"], tf.float64)
+        tiles_x, tiles_y = self.tile_grid_size
+        return histogram._clahe_batch(
+            images, clip_limit, tiles_x, tiles_y, value_range, self._apply_mask(params)
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "clip_limit": list(self.clip_limit),
+            "tile_grid_size": list(self.tile_grid_size),
+        }
+
+
+@keras.saving.register_keras_serializable(package="keras_aug")
+class Equalize(_HistogramAugmentation):
+    """Global histogram equalization of each channel (``cv2.equalizeHist`` or PIL's convention).
+
+    See :func:`keras_aug.ops.histogram.equalize`. Nothing is random but ``p``.
+
+    Args:
+        mode: ``"cv"`` (OpenCV, albumentations' ``Equalize``; default) or ``"pil"`` (PIL, torchvision,
+            ``tfa.image.equalize``).
+        value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, ``(0, 255)``
+            for integers.
+        p: per-sample probability (default 1.0). seed: integer seed.
+
+    Example:
+    >>> Equalize()(tf.constant([[[10], [10], [20], [30]]], tf.uint8)).numpy().ravel().tolist()
+    [0, 0, 128, 255]
+    """
+
+    default_p = 1.0
+
+    def __init__(self, mode="cv", value_range=None, p=None, seed=None, **kwargs):
+        super().__init__(value_range=value_range, p=p, seed=seed, **kwargs)
+        if mode not in ("cv", "pil"):
+            raise ValueError(f"`mode` must be 'cv' or 'pil', got {mode!r}.")
+        self.mode = mode
+
+    def get_params(self, batch_size, images, seed):
+        return {}
+
+    def augment_images(self, images, params):
+        value_range = _resolve_value_range(self.value_range, images.dtype)
+        stage = histogram._jit(histogram._equalize_stage, mode=self.mode, value_range=value_range)
+        return stage(images, self._apply_mask(params))
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
