@@ -401,6 +401,13 @@ def test_layer_config_round_trip_and_inference_identity(name, tmp_path, uint8_ba
     np.testing.assert_array_equal(loaded.predict(uint8_batch, verbose=0), uint8_batch)
 
 
+def test_positional_arguments_follow_keras_and_albumentations():
+    assert layers.RandomBrightness(0.2, (0, 1), 42).seed == 42
+    assert layers.RandomContrast(0.2, (0, 1), 42).seed == 42
+    assert layers.RandomBrightnessContrast(0.1, 0.1, True, False, 0.3).p == 0.3
+    assert layers.RandomGamma((80, 120), 0.3).p == 0.3
+
+
 def test_probability_leaves_other_samples_untouched():
     x = images_f32((64, 4, 4, 3))
     out = layers.RandomBrightnessContrast(0.3, 0.3, value_range=(0, 1), seed=0)(x).numpy()  # default p=0.5

@@ -107,7 +107,7 @@ class RandomBrightness(_ColorAugmentation):
 
     default_p = 1.0
 
-    def __init__(self, factor, value_range=(0, 255), p=None, seed=None, **kwargs):
+    def __init__(self, factor, value_range=(0, 255), seed=None, p=None, **kwargs):  # Keras' order
         super().__init__(p=p, seed=seed, **kwargs)
         expected = "a float in [-1, 1] or a pair (lower, upper) of floats in [-1, 1]"
         self.factor = _range(factor, "factor", expected, lambda f: (-abs(f), abs(f)), -1.0, 1.0)
@@ -145,7 +145,7 @@ class RandomContrast(_ColorAugmentation):
 
     default_p = 1.0
 
-    def __init__(self, factor, value_range=(0, 255), p=None, seed=None, **kwargs):
+    def __init__(self, factor, value_range=(0, 255), seed=None, p=None, **kwargs):  # Keras' order
         super().__init__(p=p, seed=seed, **kwargs)
         expected = "a float in [0, 1] or a pair (lower, upper) with lower in [0, 1] and upper >= 0"
         if _number(factor) and not 0.0 <= factor <= 1.0:
@@ -208,8 +208,8 @@ class RandomBrightnessContrast(_ColorAugmentation):
         contrast_limit=0.2,
         brightness_by_max: bool = True,
         ensure_safe_range: bool = False,
+        p=None,  # albumentations' positional order
         value_range=(0, 255),
-        p=None,
         seed=None,
         **kwargs,
     ):
@@ -282,7 +282,7 @@ class RandomGamma(_ColorAugmentation):
 
     default_p = 0.5
 
-    def __init__(self, gamma_limit=(80, 120), value_range=(0, 255), p=None, seed=None, **kwargs):
+    def __init__(self, gamma_limit=(80, 120), p=None, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(p=p, seed=seed, **kwargs)
         expected = "a positive number or a pair (lower, upper) of positive percentages, e.g. (80, 120)"
         self.gamma_limit = _range(gamma_limit, "gamma_limit", expected, lambda g: (min(1.0, g), max(1.0, g)))
