@@ -55,11 +55,6 @@ class _ColorAugmentation(BaseAugmentation):
 
     handles_apply = True  # non-applied samples are put back inside the fused op
 
-    def compute_output_spec(self, inputs, training=True):
-        # Fresh symbolic tensors: returning ``inputs`` itself (as the base does now) makes a functional
-        # model (``keras.Input`` -> layer) see a cycle. TODO: drop once the base does this.
-        return tf.nest.map_structure(lambda t: keras.KerasTensor(t.shape, t.dtype), inputs)
-
 
 @functools.cache
 def _compiled(draw, **static):
