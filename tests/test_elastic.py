@@ -150,6 +150,12 @@ def test_displacement_is_deterministic_scaled_per_sample_and_the_same_under_xla(
     assert np.abs(dx[2]).mean() > 2.5 * np.abs(dx[1]).mean()
     other = elastic.elastic_displacement(tf.constant([1, 2]), 3, 16, 24, alpha, 3.0)[0].numpy()
     assert not np.allclose(dx[1:], other[1:])
+    # elastic_coordinates is the same field, added to the pixel grid and clamped ("nearest").
+    x, y = elastic.elastic_coordinates(tf.constant([1, 1]), 3, 16, 24, alpha, 3.0, "nearest")
+    np.testing.assert_allclose(x.numpy(), np.clip(np.arange(24) + dx, 0, 23), atol=1e-5)
+    np.testing.assert_allclose(
+        y.numpy(), np.clip(np.arange(16)[:, None] + eager[1].numpy(), 0, 15), atol=1e-5
+    )
 
 
 # ----------------------------------------------------------------------------------------------

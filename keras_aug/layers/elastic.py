@@ -72,20 +72,18 @@ class RandomElasticTransform(BaseAugmentation):
         params = super().draw_params(images)
         shape = tf.shape(images)
         alpha = tf.where(params["apply"], params["alpha"], 0.0)  # a zero field is an exact identity
-        params["dx"], params["dy"] = elastic.elastic_displacement(
-            params["field_seed"], shape[0], shape[1], shape[2], alpha, self.sigma
+        params["x"], params["y"] = elastic.elastic_coordinates(
+            params["field_seed"], shape[0], shape[1], shape[2], alpha, self.sigma, self.fill_mode
         )
         return params
 
     def augment_images(self, images, params):
-        return elastic.displace(
-            images, params["dx"], params["dy"], self.interpolation, self.fill_mode, self.fill_value
+        return elastic.remap(
+            images, params["x"], params["y"], self.interpolation, self.fill_mode, self.fill_value
         )
 
     def augment_masks(self, masks, params):
-        return elastic.displace(
-            masks, params["dx"], params["dy"], "nearest", self.fill_mode, self.mask_fill_value
-        )
+        return elastic.remap(masks, params["x"], params["y"], "nearest", self.fill_mode, self.mask_fill_value)
 
     def compute_output_spec(self, inputs, training=True):
         return fresh_specs(inputs)

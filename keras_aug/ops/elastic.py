@@ -136,6 +136,21 @@ def _smooth_rows(noise, width, sigma: float):
     return _smooth_last_axis(noise, weights, width)
 
 
+def _fold(x, y, fill_mode: str):
+    """Fold input coordinates ``[B, H, W]`` into the image for ``fill_mode`` (identity for "constant")."""
+    shape = tf.shape(x)
+    return (
+        geometry.map_coordinates_to_range(x, shape[2], fill_mode),
+        geometry.map_coordinates_to_range(y, shape[1], fill_mode),
+    )
+
+
+def _pixel_grid(shape):
+    cols = tf.range(shape[-1], dtype=tf.float32)[tf.newaxis, tf.newaxis, :]
+    rows = tf.range(shape[-2], dtype=tf.float32)[tf.newaxis, :, tf.newaxis]
+    return cols, rows
+
+
 @_jit_stage
 def _field_from_rows(smoothed_rows, alpha, height, sigma: float):
     """Smooth along y and scale: ``(dx, dy)``, each ``[B, H, W]``."""
@@ -145,6 +160,23 @@ def _field_from_rows(smoothed_rows, alpha, height, sigma: float):
         * alpha[:, tf.newaxis, tf.newaxis, tf.newaxis]
     )
     return field[:, 0], field[:, 1]
+
+
+@_jit_stage
+def _coordinates_from_rows(smoothed_rows, alpha, height, sigma: float, fill_mode: str):
+    """Smooth along y, scale, add the pixel grid and fold: the field never round-trips through memory."""
+    dx, dy = _field_from_rows.python_function(smoothed_rows, alpha, height, sigma)
+    cols, rows = _pixel_grid(tf.shape(dx))
+    return _fold(cols + dx, rows + dy, fill_mode)
+
+
+def _field_inputs(seed, batch_size, height, width, alpha, sigma):
+    sigma = _check_sigma(sigma)
+    seed = tf.convert_to_tensor(seed)
+    batch_size, height, width = (tf.convert_to_tensor(v, tf.int32) for v in (batch_size, height, width))
+    alpha = _utils.batch_vector(alpha, batch_size, name="alpha")
+    rows = _smooth_rows(_noise(seed, batch_size, height, width, sigma), width, sigma)
+    return rows, alpha, height, sigma
 
 
 def elastic_displacement(seed, batch_size, height, width, alpha, sigma: float) -> tuple[tf.Tensor, tf.Tensor]:
@@ -157,28 +189,69 @@ def elastic_displacement(seed, batch_size, height, width, alpha, sigma: float) -
     >>> dx.shape
     TensorShape([2, 32, 48])
     """
-    sigma = _check_sigma(sigma)
-    seed = tf.convert_to_tensor(seed)
-    batch_size, height, width = (tf.convert_to_tensor(v, tf.int32) for v in (batch_size, height, width))
-    alpha = _utils.batch_vector(alpha, batch_size, name="alpha")
-    rows = _smooth_rows(_noise(seed, batch_size, height, width, sigma), width, sigma)
-    return _field_from_rows(rows, alpha, height, sigma)
+    return _field_from_rows(*_field_inputs(seed, batch_size, height, width, alpha, sigma))
+
+
+def elastic_coordinates(
+    seed, batch_size, height, width, alpha, sigma: float, fill_mode: str = "reflect"
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Input coordinates ``(x + dx, y + dy)`` of a random field, folded into the image for ``fill_mode``.
+
+    The same field as :func:`elastic_displacement` for the same arguments; feed the result to
+    :func:`remap` (for images and masks alike).
+
+    Example:
+    >>> x, y = elastic_coordinates(tf.constant([1, 2]), 2, 32, 48, alpha=34.0, sigma=4.0)
+    >>> bool(tf.reduce_all((x >= 0) & (x <= 47)))
+    True
+    """
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
+    return _coordinates_from_rows(*_field_inputs(seed, batch_size, height, width, alpha, sigma), fill_mode)
 
 
 @_jit_stage
 def _source_coordinates(dx, dy, fill_mode: str):
-    """Input coordinates ``x + dx``, ``y + dy``, already folded into the image for ``fill_mode``."""
-    shape = tf.shape(dx)
-    x = tf.range(shape[2], dtype=tf.float32)[tf.newaxis, tf.newaxis, :] + dx
-    y = tf.range(shape[1], dtype=tf.float32)[tf.newaxis, :, tf.newaxis] + dy
-    return geometry.map_coordinates_to_range(x, shape[2], fill_mode), geometry.map_coordinates_to_range(
-        y, shape[1], fill_mode
-    )
+    cols, rows = _pixel_grid(tf.shape(dx))
+    return _fold(cols + dx, rows + dy, fill_mode)
 
 
 @_jit_stage
 def _sample(images, x, y, interpolation: str, fill_mode: str, fill_value):
     return geometry.sample(images, x, y, interpolation, fill_mode, fill_value)
+
+
+def remap(
+    images,
+    x,
+    y,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Read ``images`` at input coordinates ``x``, ``y`` (``[B, H, W]``) already folded for ``fill_mode``.
+
+    Pairs with :func:`elastic_coordinates`. Images are read with :func:`keras_aug.ops.geometry.sample`
+    (its interpolation, fill value and rounding).
+
+    Example:
+    >>> img = tf.reshape(tf.range(6.0), [1, 2, 3, 1])
+    >>> remap(img, tf.fill([1, 2, 3], 2.0), tf.zeros([1, 2, 3]))[0, :, :, 0].numpy().tolist()
+    [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]
+    """
+    interpolation = _utils.check_choice("interpolation", interpolation, _utils.INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
+    images, single = _utils.to_batch(images)
+    x = tf.convert_to_tensor(x, tf.float32)
+    y = tf.convert_to_tensor(y, tf.float32)
+    if single and x.shape.rank == 2:
+        x, y = x[tf.newaxis], y[tf.newaxis]
+    if x.shape.rank != 3 or y.shape.rank != 3:
+        raise ValueError(f"`x` and `y` must be [batch, height, width], got {x.shape} and {y.shape}.")
+    # Folded coordinates lie inside the image, where every non-constant mode is the identity;
+    # "nearest" (a clip) then gives the same result as folding again for "reflect"/"wrap", for less work.
+    sample_mode = "constant" if fill_mode == "constant" else "nearest"
+    out = _sample(images, x, y, interpolation, sample_mode, tf.cast(fill_value, tf.float32))
+    return _utils.from_batch(out, single)
 
 
 def displace(
@@ -199,21 +272,18 @@ def displace(
     >>> displace(img, tf.ones([1, 3, 4]), tf.zeros([1, 3, 4]))[0, 0, :, 0].numpy().tolist()
     [1.0, 2.0, 3.0, 3.0]
     """
-    interpolation = _utils.check_choice("interpolation", interpolation, _utils.INTERPOLATIONS)
     fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
-    images, single = _utils.to_batch(images)
     dx = tf.convert_to_tensor(dx, tf.float32)
     dy = tf.convert_to_tensor(dy, tf.float32)
-    if single and dx.shape.rank == 2:
-        dx, dy = dx[tf.newaxis], dy[tf.newaxis]
-    if dx.shape.rank != 3 or dy.shape.rank != 3:
+    if dx.shape.rank not in (2, 3) or dy.shape.rank != dx.shape.rank:
         raise ValueError(f"`dx` and `dy` must be [batch, height, width], got {dx.shape} and {dy.shape}.")
+    single = dx.shape.rank == 2
+    if single:
+        dx, dy = dx[tf.newaxis], dy[tf.newaxis]
     x, y = _source_coordinates(dx, dy, fill_mode)
-    # The coordinates are already folded into the image, where every non-constant mode is the identity;
-    # "nearest" (a clip) then gives the same result as re-folding for "reflect"/"wrap", for less work.
-    sample_mode = "constant" if fill_mode == "constant" else "nearest"
-    out = _sample(images, x, y, interpolation, sample_mode, tf.cast(fill_value, tf.float32))
-    return _utils.from_batch(out, single)
+    if single:
+        x, y = x[0], y[0]
+    return remap(images, x, y, interpolation, fill_mode, fill_value)
 
 
 def elastic_transform(
@@ -236,7 +306,8 @@ def elastic_transform(
     >>> out.shape, out.dtype
     (TensorShape([2, 32, 48, 3]), tf.uint8)
     """
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
     images, single = _utils.to_batch(images)
     shape = tf.shape(images)
-    dx, dy = elastic_displacement(seed, shape[0], shape[1], shape[2], alpha, sigma)
-    return _utils.from_batch(displace(images, dx, dy, interpolation, fill_mode, fill_value), single)
+    x, y = elastic_coordinates(seed, shape[0], shape[1], shape[2], alpha, sigma, fill_mode)
+    return _utils.from_batch(remap(images, x, y, interpolation, fill_mode, fill_value), single)
