@@ -9,9 +9,10 @@ probability ``p``, seeds, dtype preservation and serialization.
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-from keras_aug.ops import _utils
+from keras_aug.ops import _utils, boxes
 from keras_aug.ops import random as krandom
 
 IMAGES, LABELS, MASKS, BOXES = "images", "labels", "segmentation_masks", "bounding_boxes"
@@ -71,6 +72,10 @@ class BaseAugmentation(keras.layers.Layer):
         seed: integer seed; the same seed gives the same sequence of augmentations, eagerly, in
             ``tf.data`` and under XLA.
         data_format: must be ``"channels_last"`` (or ``None`` with Keras configured that way).
+        bounding_box_format: format of ``inputs["bounding_boxes"]["boxes"]`` (``"xyxy"``, ``"rel_xyxy"``,
+            ``"xywh"``, ``"rel_xywh"``, ``"center_xywh"``, ``"yxyx"``, ``"rel_yxyx"``); needed only
+            when boxes are passed. Boxes are ``[B, N, 4]`` padded with ``-1`` (or ragged) with
+            ``labels`` ``[B, N]``; boxes a layer drops are marked ``-1``, labels too.
 
     Example:
     >>> class Invert(BaseAugmentation):
@@ -87,8 +92,20 @@ class BaseAugmentation(keras.layers.Layer):
     #: so that the base does not blend outputs back with ``tf.where``.
     handles_apply: bool = False
 
-    def __init__(self, p: float | None = None, seed: int | None = None, data_format=None, **kwargs):
+    def __init__(
+        self,
+        p: float | None = None,
+        seed: int | None = None,
+        data_format=None,
+        bounding_box_format: str | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        if bounding_box_format is not None:
+            bounding_box_format = _utils.check_choice(
+                "bounding_box_format", bounding_box_format, boxes.FORMATS
+            )
+        self.bounding_box_format = bounding_box_format
         self.p = check_probability(self.default_p if p is None else p)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
@@ -118,11 +135,19 @@ class BaseAugmentation(keras.layers.Layer):
         """Transform labels (identity unless the layer mixes samples)."""
         return labels
 
-    def augment_boxes(self, boxes, params, height, width):
-        """Transform a ``{"boxes", "labels"}`` dict; layers that move pixels must override this."""
-        return boxes
+    def augment_boxes(self, boxes, labels, params, height, width):
+        """Move ``xyxy`` pixel boxes ``[B, N, 4]`` (labels ``[B, N]``); layers that move pixels override this.
+
+        Returns ``(boxes, labels)`` with dropped boxes marked ``-1``.
+        """
+        return boxes, labels
 
     # -- the machinery -------------------------------------------------------------------------
+
+    def __call__(self, inputs, *args, **kwargs):
+        # Keras refuses nested inputs that mix NumPy arrays and tensors (e.g. ragged boxes); convert first.
+        inputs = keras.tree.map_structure(_as_tensor, inputs)
+        return super().__call__(inputs, *args, **kwargs)
 
     def draw_params(self, images: tf.Tensor) -> dict:
         """Draw the parameters for a batch ``[B, H, W, C]``, including ``apply`` (bool ``[B]``)."""
@@ -150,10 +175,42 @@ class BaseAugmentation(keras.layers.Layer):
         if LABELS in data:
             out[LABELS] = self.augment_labels(data[LABELS], params)
         if BOXES in data:
-            shape = tf.shape(images)
-            out[BOXES] = self.augment_boxes(data[BOXES], params, shape[1], shape[2])
+            out[BOXES] = self._route_boxes(data[BOXES], params, tf.shape(images), single)
         out[IMAGES] = _utils.from_batch(out[IMAGES], single)
         return restore(out)
+
+    def _route_boxes(self, box_data, params, image_shape, single: bool):
+        """Convert boxes to batched ``xyxy`` pixels, let the layer move them, and convert back."""
+        if self.bounding_box_format is None:
+            raise ValueError(
+                "Inputs contain 'bounding_boxes' but `bounding_box_format` was not set; pass e.g. "
+                "bounding_box_format='xyxy' to the layer."
+            )
+        if not isinstance(box_data, dict) or "boxes" not in box_data or "labels" not in box_data:
+            raise ValueError("`bounding_boxes` must be a dict with 'boxes' [B, N, 4] and 'labels' [B, N].")
+        raw, labels = box_data["boxes"], box_data["labels"]
+        ragged = isinstance(raw, tf.RaggedTensor)
+        if ragged:
+            row_lengths = raw.row_lengths()
+            raw, labels = raw.to_tensor(default_value=-1.0), labels.to_tensor(default_value=-1)
+        raw = tf.convert_to_tensor(raw, tf.float32)
+        labels = tf.convert_to_tensor(labels)
+        if single:
+            raw, labels = raw[tf.newaxis], labels[tf.newaxis]
+        height, width = image_shape[1], image_shape[2]
+        padded = tf.reduce_all(raw == -1.0, axis=-1, keepdims=True)
+        xyxy = boxes.convert_format(raw, self.bounding_box_format, "xyxy", height, width)
+        xyxy = tf.where(padded, -tf.ones_like(xyxy), xyxy)
+        moved, new_labels = self.augment_boxes(xyxy, labels, params, height, width)
+        kept = tf.reduce_any(moved != -1.0, axis=-1, keepdims=True)
+        converted = boxes.convert_format(moved, "xyxy", self.bounding_box_format, height, width)
+        out_boxes = tf.where(kept, converted, -tf.ones_like(converted))
+        if single:
+            out_boxes, new_labels = out_boxes[0], new_labels[0]
+        if ragged:
+            out_boxes = tf.RaggedTensor.from_tensor(out_boxes, lengths=row_lengths)
+            new_labels = tf.RaggedTensor.from_tensor(new_labels, lengths=row_lengths)
+        return {**box_data, "boxes": out_boxes, "labels": new_labels}
 
     def _blend(self, augmented, original, params):
         if self.handles_apply or self.p >= 1.0:
@@ -169,8 +226,21 @@ class BaseAugmentation(keras.layers.Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({"p": self.p, "seed": self.seed, "data_format": self.data_format})
+        config.update(
+            {
+                "p": self.p,
+                "seed": self.seed,
+                "data_format": self.data_format,
+                "bounding_box_format": self.bounding_box_format,
+            }
+        )
         return config
+
+
+def _as_tensor(value):
+    if isinstance(value, (np.ndarray, np.generic)):
+        return tf.convert_to_tensor(value)
+    return value
 
 
 def _masks_to_4d(masks, single_image: bool) -> tuple[tf.Tensor, bool]:

@@ -11,8 +11,8 @@ import math
 import keras
 import tensorflow as tf
 
-from keras_aug.layers.base import BaseAugmentation, check_range
-from keras_aug.ops import _utils, geometry
+from keras_aug.layers.base import BaseAugmentation, check_probability, check_range
+from keras_aug.ops import _utils, boxes, geometry
 from keras_aug.ops import random as krandom
 
 _FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
@@ -35,9 +35,15 @@ class BaseGeometric(BaseAugmentation):
         fill_mode: str = "reflect",
         fill_value: float = 0.0,
         mask_fill_value: int = 0,
+        min_visibility: float = 0.0,
+        min_area: float = 0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.min_visibility = check_probability(min_visibility, "min_visibility")
+        if isinstance(min_area, bool) or not isinstance(min_area, (int, float)) or min_area < 0:
+            raise ValueError(f"`min_area` must be a non-negative number of pixels, got {min_area!r}.")
+        self.min_area = float(min_area)
         self.interpolation = _utils.check_choice("interpolation", interpolation, _utils.INTERPOLATIONS)
         self.fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
         if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float)):
@@ -86,6 +92,11 @@ class BaseGeometric(BaseAugmentation):
     def augment_masks(self, masks, params):
         return self._warp(masks, params, "nearest", self.mask_fill_value)
 
+    def augment_boxes(self, boxes_xyxy, labels, params, height, width):
+        return boxes.move_boxes(
+            boxes_xyxy, labels, params["matrix"], height, width, self.min_visibility, self.min_area
+        )
+
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(
@@ -94,6 +105,8 @@ class BaseGeometric(BaseAugmentation):
                 "fill_mode": self.fill_mode,
                 "fill_value": self.fill_value,
                 "mask_fill_value": self.mask_fill_value,
+                "min_visibility": self.min_visibility,
+                "min_area": self.min_area,
             }
         )
         return config
@@ -135,6 +148,16 @@ class RandomFlip(BaseAugmentation):
 
     def augment_masks(self, masks, params):
         return self.augment_images(masks, params)
+
+    def augment_boxes(self, boxes_xyxy, labels, params, height, width):
+        w, h = tf.cast(width, tf.float32), tf.cast(height, tf.float32)
+        x1, y1, x2, y2 = tf.unstack(boxes_xyxy, axis=-1)
+        horizontal = params["flip_horizontal"][:, tf.newaxis]
+        vertical = params["flip_vertical"][:, tf.newaxis]
+        x1, x2 = tf.where(horizontal, w - x2, x1), tf.where(horizontal, w - x1, x2)
+        y1, y2 = tf.where(vertical, h - y2, y1), tf.where(vertical, h - y1, y2)
+        present = tf.reduce_any(boxes_xyxy != -1.0, axis=-1, keepdims=True)
+        return tf.where(present, tf.stack([x1, y1, x2, y2], axis=-1), boxes_xyxy), labels
 
     def get_config(self) -> dict:
         return {**super().get_config(), "mode": self.mode}
