@@ -377,9 +377,9 @@ def test_layer_unknown_shapes_and_dict_inputs(name):
     out = fn(images_u8((2, 17, 23, 3)))
     assert out.shape == (2, 17, 23, 3) and out.dtype == tf.uint8
     data = {
-        "images": images_u8((2, 8, 8, 3)),
-        "segmentation_masks": np.ones((2, 8, 8, 1), np.int32),
-        "labels": [0, 1],
+        "images": tf.constant(images_u8((2, 8, 8, 3))),
+        "segmentation_masks": tf.ones((2, 8, 8, 1), tf.int32),
+        "labels": tf.constant([0, 1]),
     }
     out = layer(data)
     np.testing.assert_array_equal(out["segmentation_masks"], data["segmentation_masks"])
