@@ -23,17 +23,20 @@ from keras_aug.layers.geometric import (
     RandomTranslation,
     RandomZoom,
 )
+from keras_aug.layers.histogram import Equalize, RandomCLAHE
 from keras_aug.layers.mix import CutMix, MixUp, RandomCutout
 
 __all__ = [
     "BaseAugmentation",
     "BaseGeometric",
     "CutMix",
+    "Equalize",
     "MixUp",
     "Normalization",
     "RandomAffine",
     "RandomBrightness",
     "RandomBrightnessContrast",
+    "RandomCLAHE",
     "RandomContrast",
     "RandomCutout",
     "RandomElasticTransform",

@@ -12,6 +12,7 @@ TensorShape([2, 32, 32, 3])
 """
 
 from keras_aug.ops import random as random
+from keras_aug.ops.boxes import box_area, clip_boxes, convert_format, move_boxes, transform_boxes
 from keras_aug.ops.color import (
     blend,
     brightness,
@@ -40,20 +41,26 @@ from keras_aug.ops.geometry import (
     warp,
     zoom_matrix,
 )
+from keras_aug.ops.histogram import clahe, equalize
 from keras_aug.ops.mix import cutmix, cutout, mix_labels, mixup, prepare_labels
 from keras_aug.ops.stats import mean_std
 
 __all__ = [
     "blend",
+    "box_area",
     "brightness",
     "brightness_contrast",
+    "clahe",
+    "clip_boxes",
     "compose",
     "contrast",
+    "convert_format",
     "cutmix",
     "cutout",
     "denormalize",
     "elastic_displacement",
     "elastic_transform",
+    "equalize",
     "flip_left_right",
     "flip_up_down",
     "gamma",
@@ -63,6 +70,7 @@ __all__ = [
     "mean_std",
     "mix_labels",
     "mixup",
+    "move_boxes",
     "normalize",
     "prepare_labels",
     "random",
@@ -72,6 +80,7 @@ __all__ = [
     "shear_matrix",
     "shift",
     "transform",
+    "transform_boxes",
     "transform_to_matrix",
     "translation_matrix",
     "warp",
