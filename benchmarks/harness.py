@@ -2,8 +2,8 @@
 
 Each contender runs in the same ``tf.data`` pipeline: a batch of ``uint8`` images repeated from memory,
 ``.map(fn, num_parallel_calls=AUTOTUNE)``, ``.prefetch``. albumentations runs through
-``tf.numpy_function`` looping over the batch. Contenders are timed in alternating rounds and the best
-round is kept, so a burst of load on a shared machine hurts every contender alike.
+``tf.numpy_function`` looping over the batch. Contenders are timed one pipeline at a time, in
+alternating rounds, and the best round is kept.
 """
 
 from __future__ import annotations
@@ -82,11 +82,23 @@ def images_per_second(iterator, batch_size: int, num_batches: int) -> float:
     return num_batches * batch_size / (time.perf_counter() - start)
 
 
+def time_contender(fn: Callable, batch: np.ndarray, num_batches: int) -> float:
+    """Build a pipeline, warm it up (tracing and XLA compilation are not throughput), time it, drop it.
+
+    Only one pipeline exists at a time, so no other contender's prefetching runs in the background.
+    """
+    iterator = iter(make_pipeline(fn, batch))
+    images_per_second(iterator, len(batch), 3)
+    rate = images_per_second(iterator, len(batch), num_batches)
+    del iterator
+    return rate
+
+
 def run_case(case: Case, batch_size: int = 32, num_batches: int = 20, rounds: int = 3) -> dict:
     """Time every available contender of ``case``; returns ``{contender: images/s}``.
 
-    Each contender's pipeline is built and warmed once (tracing and XLA compilation are not
-    throughput), then the contenders take turns for ``rounds`` rounds and the best round counts.
+    Contenders take turns for ``rounds`` rounds and the best round counts, so a burst of load on a
+    shared machine hurts every contender alike.
     """
     batch = sample_batch(batch_size, case.size, case.channels)
     fns = {"keras_aug": case.keras_aug()}
@@ -94,11 +106,8 @@ def run_case(case: Case, batch_size: int = 32, num_batches: int = 20, rounds: in
         fns["keras"] = case.keras()
     if case.albumentations is not None:
         fns["albumentations"] = albumentations_fn(case.albumentations())
-    iterators = {name: iter(make_pipeline(fn, batch)) for name, fn in fns.items()}
-    for iterator in iterators.values():
-        images_per_second(iterator, batch_size, 4)
     best = dict.fromkeys(fns, 0.0)
     for _ in range(rounds):
-        for name, iterator in iterators.items():
-            best[name] = max(best[name], images_per_second(iterator, batch_size, num_batches))
+        for name, fn in fns.items():
+            best[name] = max(best[name], time_contender(fn, batch, num_batches))
     return best
