@@ -215,8 +215,7 @@ class BaseAugmentation(keras.layers.Layer):
     def _blend(self, augmented, original, params):
         if self.handles_apply or self.p >= 1.0:
             return augmented
-        apply = tf.reshape(params["apply"], [-1] + [1] * (original.shape.rank - 1))
-        return tf.where(apply, augmented, original)
+        return _keep_unapplied(params["apply"], augmented, original)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -235,6 +234,13 @@ class BaseAugmentation(keras.layers.Layer):
             }
         )
         return config
+
+
+@tf.function(jit_compile=True, autograph=False)
+def _keep_unapplied(apply, augmented, original):
+    """Per sample, the augmented or the original tensor (one fused XLA pass instead of a broadcast op)."""
+    apply = tf.reshape(apply, [-1] + [1] * (original.shape.rank - 1))
+    return tf.where(apply, augmented, original)
 
 
 def _as_tensor(value):
