@@ -280,3 +280,27 @@ def test_bad_arguments_name_the_argument(images):
         g.flip_left_right(tf.constant([[["a"]]]))
     with pytest.raises(ValueError, match="transforms"):
         g.transform(images, [1, 0, 0])
+
+
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear"])
+@pytest.mark.parametrize("fill_mode", ["constant", "reflect", "nearest"])
+def test_axis_aligned_warp_matches_tf_kernel(images, interpolation, fill_mode):
+    rng = np.random.default_rng(9)
+    zx, zy, dx, dy = (
+        rng.uniform(0.5, 2.0, 3),
+        rng.uniform(0.5, 2.0, 3),
+        rng.uniform(-9, 9, 3),
+        rng.uniform(-9, 9, 3),
+    )
+    matrices = g.compose(g.zoom_matrix(zx, zy, H, W), g.translation_matrix(dx, dy))
+    transforms = g.matrix_to_transform(matrices).numpy()
+    for dtype, tol in ((np.uint8, 1.0), (np.float32, 1e-3)):
+        x = images.astype(dtype)
+        expected = tf_kernel(x.astype(np.float32), transforms, interpolation, fill_mode, 2.0)
+        if dtype == np.uint8:
+            expected = np.round(expected)
+        got = tf.function(g.warp_axis_aligned, jit_compile=True)(x, matrices, interpolation, fill_mode, 2.0)
+        assert got.dtype == dtype
+        assert np.abs(got.numpy().astype(np.float64) - expected).max() <= (
+            0 if interpolation == "nearest" else tol
+        )

@@ -28,6 +28,8 @@ class BaseGeometric(BaseAugmentation):
     handles_apply = True
     #: True when the matrices only ever translate, which allows the cheaper ``geometry.shift``.
     translation_only = False
+    #: True when the matrices only scale and translate, which allows the separable warp.
+    axis_aligned = False
 
     def __init__(
         self,
@@ -78,7 +80,8 @@ class BaseGeometric(BaseAugmentation):
                 fill_mode=self.fill_mode,
                 fill_value=fill_value,
             )
-        return geometry.warp(
+        warp = geometry.warp_axis_aligned if self.axis_aligned else geometry.warp
+        return warp(
             images,
             params["matrix"],
             interpolation=interpolation,
@@ -278,6 +281,8 @@ class RandomZoom(BaseGeometric):
     >>> RandomZoom((-0.3, 0.3), seed=0)(tf.zeros([2, 8, 8, 3])).shape
     TensorShape([2, 8, 8, 3])
     """
+
+    axis_aligned = True
 
     def __init__(self, height_factor, width_factor=None, **kwargs):
         super().__init__(**kwargs)

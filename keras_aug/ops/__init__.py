@@ -39,6 +39,7 @@ from keras_aug.ops.geometry import (
     transform_to_matrix,
     translation_matrix,
     warp,
+    warp_axis_aligned,
     zoom_matrix,
 )
 from keras_aug.ops.histogram import clahe, equalize
@@ -84,5 +85,6 @@ __all__ = [
     "transform_to_matrix",
     "translation_matrix",
     "warp",
+    "warp_axis_aligned",
     "zoom_matrix",
 ]
