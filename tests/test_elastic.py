@@ -197,6 +197,8 @@ def test_displace_matches_scipy_map_coordinates(mode, fill_mode):
     expected = reference_remap(images, dx, dy, fill_mode, cval=100.0)
     assert out.dtype == np.uint8
     assert np.abs(out.astype(int) - np.rint(expected)).max() <= 1
+    if mode != "xla":
+        return  # float images: one compiled path is enough
     floats = images.astype(np.float32) / 255.0
     out = run(elastic.displace, mode, floats, dx, dy, fill_mode=fill_mode, fill_value=0.5)
     np.testing.assert_allclose(out, reference_remap(floats, dx, dy, fill_mode, cval=0.5), atol=1e-4)

@@ -333,14 +333,16 @@ def test_cutmix_p_keeps_unselected_samples():
     np.testing.assert_allclose(labels.numpy()[kept], one_hot(np.arange(32)[kept] % 4, 4))
 
 
-def test_cutout_masks_get_the_ignore_value_in_the_holes():
+@pytest.mark.parametrize("mask_shape", [(4, 32, 48, 1), (4, 32, 48)])
+def test_cutout_masks_get_the_ignore_value_in_the_holes(mask_shape):
     images = np.full((4, 32, 48, 3), 200, np.uint8)
     layer = RandomCutout((2, 4), (5, 10), (5, 10), fill=0, fill_mask=255, p=1.0, seed=6)
     out = layer(
-        {"images": images, "segmentation_masks": np.ones((4, 32, 48, 1), np.uint8), "labels": np.arange(4)}
+        {"images": images, "segmentation_masks": np.ones(mask_shape, np.uint8), "labels": np.arange(4)}
     )
     holes = out["images"].numpy()[..., 0] == 0
-    np.testing.assert_array_equal(out["segmentation_masks"].numpy()[..., 0] == 255, holes)
+    assert out["segmentation_masks"].shape == mask_shape
+    np.testing.assert_array_equal(out["segmentation_masks"].numpy().reshape(4, 32, 48) == 255, holes)
     np.testing.assert_array_equal(np.asarray(out["labels"]), np.arange(4))
     assert holes.any(axis=(1, 2)).all()
 
@@ -384,11 +386,22 @@ def test_bad_arguments_raise_value_errors(factory, match):
         factory()
 
 
+def test_mixers_declare_one_hot_label_outputs():
+    spec = MixUp(num_classes=5).compute_output_spec(
+        (keras.KerasTensor((None, 8, 8, 3), "uint8"), keras.KerasTensor((None,), "int32"))
+    )
+    assert spec[0].shape == (None, 8, 8, 3) and spec[1].shape == (None, 5) and spec[1].dtype == "float32"
+    spec = CutMix().compute_output_spec(
+        {"images": keras.KerasTensor((2, 8, 8, 3)), "labels": keras.KerasTensor((2, 3))}
+    )
+    assert spec["labels"].shape == (2, 3)
+
+
 def test_mixup_refuses_masks_and_sparse_labels_without_num_classes():
     images = images_u8((2, 8, 8, 3))
     with pytest.raises(ValueError, match="segmentation masks"):
         MixUp(num_classes=2)(
-            {"images": images, "labels": [0, 1], "segmentation_masks": np.zeros((2, 8, 8, 1))}
+            {"images": images, "labels": np.array([0, 1]), "segmentation_masks": np.zeros((2, 8, 8, 1))}
         )
     with pytest.raises(ValueError, match="num_classes"):
         MixUp()((images, np.array([0, 1])))
@@ -402,8 +415,8 @@ def test_mixup_refuses_masks_and_sparse_labels_without_num_classes():
 def test_mix_batches_on_tuples_and_dicts():
     images = images_u8((16, 8, 8, 3))
     ds = tf.data.Dataset.from_tensor_slices((images, np.arange(16) % 4)).batch(8)
-    outs = list(mix_batches(ds, num_classes=4, label_smoothing=0.1, seed=3))
-    again = list(mix_batches(ds, num_classes=4, label_smoothing=0.1, seed=3))
+    mixed = mix_batches(ds, num_classes=4, label_smoothing=0.1, seed=3)
+    outs, again = list(mixed), list(mixed)  # each pass re-derives every batch's seed from its index
     for (x, y), (x2, _) in zip(outs, again, strict=True):
         assert x.dtype == tf.uint8 and y.shape == (8, 4)
         np.testing.assert_allclose(y.numpy().sum(-1), 1.0, atol=1e-6)
@@ -436,5 +449,7 @@ def test_mix_batches_switches_per_batch():
     assert 20 <= counts["none"] <= 60  # 200 * 0.2 = 40
     assert 30 <= counts["cutmix"] <= 70  # 200 * 0.8 * 0.3 = 48
     assert 90 <= counts["mixup"] <= 135  # 112
-    only_mixup = next(iter(mix_batches(ds, mixup_alpha=0.5, cutmix_alpha=0.0, num_classes=8, seed=1)))
+    only_mixup = MixBatches(mixup_alpha=0.5, cutmix_alpha=0.0, num_classes=8, seed=1)(images, np.arange(8))
     assert not np.isin(only_mixup[0].numpy(), values).all()
+    only_cutmix = MixBatches(mixup_alpha=0.0, cutmix_alpha=0.5, num_classes=8, seed=1)(images, np.arange(8))
+    assert np.isin(only_cutmix[0].numpy(), values).all()

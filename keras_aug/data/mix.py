@@ -82,13 +82,12 @@ class MixBatches:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
         self.seed = seed
-        self._seed_generator = None
+        # Created here, not on the first call: that call usually happens while tf.data traces the map.
+        self._seed_generator = keras.random.SeedGenerator(seed)
 
     @tf.autograph.experimental.do_not_convert  # plain tensor code: converting it only costs tracing time
     def __call__(self, *element):
         """Mix one batch; the seed advances on every call (``dataset.map(transform)``)."""
-        if self._seed_generator is None:
-            self._seed_generator = keras.random.SeedGenerator(self.seed)
         batch = element[0] if len(element) == 1 else element
         return self.apply(batch, self._seed_generator.next())
 

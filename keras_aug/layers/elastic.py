@@ -6,7 +6,6 @@ import keras
 import tensorflow as tf
 
 from keras_aug.layers.base import BaseAugmentation, check_range
-from keras_aug.layers.mix import fresh_specs
 from keras_aug.ops import _utils, elastic
 from keras_aug.ops import random as krandom
 
@@ -84,9 +83,6 @@ class RandomElasticTransform(BaseAugmentation):
 
     def augment_masks(self, masks, params):
         return elastic.remap(masks, params["x"], params["y"], "nearest", self.fill_mode, self.mask_fill_value)
-
-    def compute_output_spec(self, inputs, training=True):
-        return fresh_specs(inputs)
 
     def get_config(self) -> dict:
         return {

@@ -39,11 +39,6 @@ def _check_smoothing(label_smoothing) -> float:
     return float(label_smoothing)
 
 
-def fresh_specs(inputs):
-    """New symbolic tensors shaped like ``inputs``: Keras graphs break if a layer returns its input tensor."""
-    return tf.nest.map_structure(lambda t: keras.KerasTensor(t.shape, t.dtype), inputs)
-
-
 def random_partners(seed, batch_size) -> tf.Tensor:
     """A uniformly random permutation of ``range(batch_size)`` (int32), drawn from ``seed``.
 
@@ -74,7 +69,7 @@ class _BatchMixer(BaseAugmentation):
         return mix.prepare_labels(labels, self.num_classes, self.label_smoothing)
 
     def compute_output_spec(self, inputs, training=True):
-        outputs = fresh_specs(inputs)
+        outputs = super().compute_output_spec(inputs, training)
         labels = outputs.get("labels") if isinstance(outputs, dict) else None
         if isinstance(outputs, (tuple, list)):
             labels = outputs[1]
@@ -345,9 +340,6 @@ class RandomCutout(BaseAugmentation):
         else:
             fill = tf.constant(self.fill, tf.float32)
         return mix.cutout(images, params["holes"], fill)
-
-    def compute_output_spec(self, inputs, training=True):
-        return fresh_specs(inputs)
 
     def augment_masks(self, masks, params):
         if self.fill_mask is None:
