@@ -205,6 +205,17 @@ def test_cutout_constant_per_channel_and_per_hole(mode):
     np.testing.assert_array_equal(out, reference_cutout(images, holes, colours))
 
 
+def test_cutout_matches_albumentations_fill():
+    from albumentations.augmentations.dropout.functional import cutout as albumentations_cutout
+
+    images = images_u8((1, 32, 48, 3))
+    holes = np.array([[3, 4, 20, 15], [10, 10, 30, 31], [0, 0, 48, 2]])
+    for fill in (0, 77, (10, 20, 30)):
+        expected = albumentations_cutout(images[0], holes, fill, np.random.default_rng(0))
+        fill_value = np.array(fill, np.float32)
+        np.testing.assert_array_equal(mix.cutout(images, holes[None], fill_value).numpy()[0], expected)
+
+
 # ----------------------------------------------------------------------------------------------
 # Layers
 # ----------------------------------------------------------------------------------------------
@@ -453,3 +464,8 @@ def test_mix_batches_switches_per_batch():
     assert not np.isin(only_mixup[0].numpy(), values).all()
     only_cutmix = MixBatches(mixup_alpha=0.0, cutmix_alpha=0.5, num_classes=8, seed=1)(images, np.arange(8))
     assert np.isin(only_cutmix[0].numpy(), values).all()
+
+
+def test_cutout_fill_must_match_the_channels():
+    with pytest.raises(ValueError, match="fill"):
+        RandomCutout(fill=(1, 2), p=1.0)(np.zeros((1, 8, 8, 3), np.uint8))

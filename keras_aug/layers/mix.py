@@ -338,6 +338,11 @@ class RandomCutout(BaseAugmentation):
             shape = tf.concat([tf.shape(params["holes"])[:2], tf.shape(images)[3:]], 0)
             fill = _random_fill(params["fill_seed"], shape, images.dtype, self.value_range)
         else:
+            channels = images.shape[-1]
+            if isinstance(self.fill, tuple) and channels is not None and len(self.fill) not in (1, channels):
+                raise ValueError(
+                    f"`fill` has {len(self.fill)} values but the images have {channels} channels."
+                )
             fill = tf.constant(self.fill, tf.float32)
         return mix.cutout(images, params["holes"], fill)
 
