@@ -1,0 +1,166 @@
+"""Ready-made augmentation pipelines for common cases, built from keras_aug layers.
+
+Each recipe returns a :class:`~keras_aug.layers.compose.Pipeline`: a Keras layer to ``dataset.map``
+(before or after ``batch()``) or to put at the front of a model (identity at inference). Every step
+draws its parameters per sample, takes dict inputs with ``"segmentation_masks"`` (moved with the
+image), compiles under XLA and serializes to ``.keras``. Pass ``seed`` for reproducible runs; every
+step then gets its own seed derived from it.
+
+MixUp and CutMix mix *pairs* of samples, so they belong after ``dataset.batch()`` and are not part
+of the per-sample recipes: add :class:`keras_aug.data.MixBatches` (timm-style, one of the two per
+batch) as the last map of the pipeline::
+
+    augment = keras_aug.recipes.classification(seed=0)
+    dataset = (
+        dataset.batch(64)
+        .map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+        .map(keras_aug.data.MixBatches(mixup_alpha=0.2, cutmix_alpha=1.0, num_classes=10, seed=0))
+    )
+
+or ``keras_aug.data.mix_batches(dataset.batch(64).map(augment), num_classes=10, seed=0)``, whose
+``i``-th batch is mixed the same way on every run. Labels then come out as float one-hot targets, so
+train with ``CategoricalCrossentropy``.
+"""
+
+from __future__ import annotations
+
+from keras_aug.layers.color import RandomBrightnessContrast, RandomGamma
+from keras_aug.layers.compose import OneOf, Pipeline
+from keras_aug.layers.elastic import RandomElasticTransform
+from keras_aug.layers.geometric import RandomAffine, RandomFlip
+from keras_aug.layers.histogram import RandomCLAHE
+
+
+def _seeds(seed: int | None, count: int) -> list:
+    if seed is None:
+        return [None] * count
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
+    return [seed + 7919 * i for i in range(count)]  # distinct per step, stable for a given seed
+
+
+def medical_gray(
+    degrees=10.0,
+    translate=0.05,
+    scale=(0.9, 1.1),
+    brightness_limit=0.1,
+    contrast_limit=0.1,
+    brightness_contrast_p: float = 0.5,
+    clahe_clip_limit=(1.0, 3.0),
+    clahe_tile_grid_size=(8, 8),
+    clahe_p: float = 0.5,
+    elastic_alpha=(0.0, 30.0),
+    elastic_sigma: float = 5.0,
+    elastic_p: float = 0.25,
+    fill_mode: str = "constant",
+    value_range=(0, 255),
+    seed: int | None = None,
+    name: str = "medical_gray",
+) -> Pipeline:
+    """A gray-image recipe (X-ray, CT slice, microscopy): mild geometry, elastic, CLAHE, brightness/contrast.
+
+    Steps, each per sample: ``RandomAffine`` (rotation ``±degrees``, shift, zoom ``scale``; one resample),
+    ``RandomElasticTransform`` with probability ``elastic_p`` (tissue-like deformation; ``alpha`` in
+    pixels·sigma, see its docstring), ``RandomCLAHE`` with probability ``clahe_p`` (OpenCV's CLAHE with a
+    clip limit drawn from ``clahe_clip_limit``), then ``RandomBrightnessContrast`` with probability
+    ``brightness_contrast_p`` (exposure differences between scanners). Geometry uses
+    ``fill_mode="constant"`` with the range's low end (black) by default, since mirrored anatomy is
+    implausible. Segmentation masks in dict inputs follow the geometry (nearest, filled with 0).
+
+    Inputs: ``[B, H, W, 1]`` (or RGB ``[B, H, W, 3]``) uint8 images, or floats with ``value_range``
+    (e.g. ``(0, 1)``). Pass ``0`` (or ``p=0``) to switch a step's effect off.
+
+    Example:
+    >>> augment = medical_gray(seed=0)
+    >>> augment(tf.zeros([2, 64, 64, 1], tf.uint8)).shape
+    TensorShape([2, 64, 64, 1])
+    """
+    seeds = _seeds(seed, 4)
+    low = float(value_range[0])
+    clahe_range = None if tuple(value_range) == (0, 255) else value_range
+    return Pipeline(
+        [
+            RandomAffine(
+                degrees=degrees,
+                translate=translate,
+                scale=scale,
+                fill_mode=fill_mode,
+                fill_value=low,
+                seed=seeds[0],
+            ),
+            RandomElasticTransform(
+                alpha=elastic_alpha,
+                sigma=elastic_sigma,
+                fill_mode=fill_mode,
+                fill_value=low,
+                p=elastic_p,
+                seed=seeds[1],
+            ),
+            RandomCLAHE(
+                clip_limit=clahe_clip_limit,
+                tile_grid_size=clahe_tile_grid_size,
+                value_range=clahe_range,
+                p=clahe_p,
+                seed=seeds[2],
+            ),
+            RandomBrightnessContrast(
+                brightness_limit=brightness_limit,
+                contrast_limit=contrast_limit,
+                p=brightness_contrast_p,
+                value_range=value_range,
+                seed=seeds[3],
+            ),
+        ],
+        name=name,
+    )
+
+
+def classification(
+    flip: str | None = "horizontal",
+    degrees=15.0,
+    translate=0.1,
+    scale=(0.8, 1.2),
+    shear=0.0,
+    brightness_limit=0.2,
+    contrast_limit=0.2,
+    gamma_limit=(80, 120),
+    color_p: float = 0.8,
+    fill_mode: str = "reflect",
+    value_range=(0, 255),
+    seed: int | None = None,
+    name: str = "classification",
+) -> Pipeline:
+    """A natural-image classification recipe: flip, one affine warp, then one colour change.
+
+    Steps, each per sample: ``RandomFlip(flip)`` (``None`` to skip; ``"horizontal"`` flips half of the
+    samples), ``RandomAffine`` (rotation, shift, zoom, shear in one resample), then with probability
+    ``color_p`` one of ``RandomBrightnessContrast`` or ``RandomGamma`` (``OneOf``, equal weights).
+    Add CutMix/MixUp after batching with :class:`keras_aug.data.MixBatches` (see the module docstring).
+
+    Inputs: RGB (or gray) uint8 images, or floats with ``value_range`` (e.g. ``(0, 1)``).
+
+    Example:
+    >>> augment = classification(seed=0)
+    >>> augment(tf.zeros([4, 32, 32, 3], tf.uint8)).shape
+    TensorShape([4, 32, 32, 3])
+    """
+    seeds = _seeds(seed, 5)
+    steps = [] if flip is None else [RandomFlip(flip, seed=seeds[0])]
+    steps.append(
+        RandomAffine(
+            degrees=degrees, translate=translate, scale=scale, shear=shear, fill_mode=fill_mode, seed=seeds[1]
+        )
+    )
+    steps.append(
+        OneOf(
+            [
+                RandomBrightnessContrast(
+                    brightness_limit, contrast_limit, p=1.0, value_range=value_range, seed=seeds[2]
+                ),
+                RandomGamma(gamma_limit, p=1.0, value_range=value_range, seed=seeds[3]),
+            ],
+            p=color_p,
+            seed=seeds[4],
+        )
+    )
+    return Pipeline(steps, name=name)
