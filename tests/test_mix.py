@@ -225,11 +225,10 @@ LAYERS = {
     "cutmix": lambda **kw: CutMix(alpha=1.0, num_classes=4, **kw),
     "cutout": lambda **kw: RandomCutout((1, 3), (4, 12), (0.1, 0.3), fill="random_uniform", p=1.0, **kw),
 }
-SPARSE = np.array([0, 1, 2, 3, 1, 0], np.int32)
 
 
 def layer_inputs(name, images):
-    return images if name == "cutout" else (images, tf.constant(SPARSE))
+    return images if name == "cutout" else (images, tf.range(tf.shape(images)[0]) % 4)
 
 
 def first(out):
@@ -258,7 +257,7 @@ def test_layer_xla_data_and_eager_agree(name):
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_layer_unknown_shapes_seed_and_per_sample_variety(name):
-    images = tf.constant(images_u8())
+    images = tf.constant(images_u8((16, 32, 48, 3)))
     spec = tf.TensorSpec([None, None, None, 3], tf.uint8)
     a, b = LAYERS[name](seed=5), LAYERS[name](seed=5)
     fa = tf.function(lambda x: a(layer_inputs(name, x)), input_signature=[spec])
@@ -266,7 +265,7 @@ def test_layer_unknown_shapes_seed_and_per_sample_variety(name):
     out_a, out_b = fa(images), fb(images)
     np.testing.assert_array_equal(first(out_a).numpy(), first(out_b).numpy())
     changed = np.any(first(out_a).numpy() != images.numpy(), axis=(1, 2, 3))
-    assert changed.sum() >= 4
+    assert changed.sum() >= 10  # a few samples may draw themselves as partner or an empty box
     if name == "cutout":
         counts = np.any(first(out_a).numpy() != images.numpy(), axis=-1).sum(axis=(1, 2))
         assert len(set(counts.tolist())) > 2

@@ -80,6 +80,16 @@ def beta_pair(seed, shape, alpha, beta=None) -> tuple[tf.Tensor, tf.Tensor]:
     _check_positive("alpha", alpha)
     beta = alpha if beta is None else beta
     _check_positive("beta", beta)
+    shape = tf.convert_to_tensor(shape, tf.int32)
+    return _beta_pair(
+        tf.convert_to_tensor(seed), shape, tf.cast(alpha, tf.float32), tf.cast(beta, tf.float32)
+    )
+
+
+# One XLA unit: evaluated op by op (e.g. in a tf.data map), the ~150 tiny ops of the rejection
+# rounds cost more in dispatch than the arithmetic itself.
+@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
+def _beta_pair(seed, shape, alpha, beta):
     seeds = random.split(seed, 2)
     log_ratio = log_gamma(seeds[0], shape, alpha) - log_gamma(seeds[1], shape, beta)
     return tf.sigmoid(log_ratio), tf.sigmoid(-log_ratio)
