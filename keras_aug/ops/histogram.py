@@ -107,15 +107,19 @@ def _from_levels(levels: tf.Tensor, dtype: tf.DType, value_range: tuple[float, f
     return tf.gather(tf.constant(values.astype(dtype.as_numpy_dtype)), levels)
 
 
-def _mul_f32(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
-    """float32 ``a * b`` rounded once, computed so that XLA cannot fuse it into a following add (FMA).
+_FIXED_BITS = 30  # OpenCV's interpolation weights are multiples of 2**-25: exact as int32 * 2**-30
 
-    OpenCV rounds every product to float32 before adding; XLA would otherwise contract ``a * b + c``
-    into one fused multiply-add and move ~0.2% of pixels by one level. The product of two float32
-    values (or an 8-bit integer and a float32) is exact in float64, so rounding it to float32 gives
-    exactly the float32 product.
+
+def _rounded_product(a: tf.Tensor, fixed_weight: tf.Tensor) -> tf.Tensor:
+    """float32 ``a * fixed_weight``, rounded once, which XLA cannot fuse into a following add (FMA).
+
+    OpenCV rounds every product to float32 before adding; XLA lets LLVM contract ``a * b + c`` into one
+    fused multiply-add, which moves ~0.1% of pixels by one level. Here the product is taken in float64,
+    exact for a float32 (or 8-bit integer) ``a`` times an integer weight of <= 24 significant bits, and
+    rounded to float32 once. LLVM may only narrow such a product back to a float32 multiply (and then
+    contract it) when it can prove both factors fit in float32, which it cannot for an int32 weight.
     """
-    return tf.cast(tf.cast(a, tf.float64) * tf.cast(b, tf.float64), tf.float32)
+    return tf.cast(tf.cast(a, tf.float64) * tf.cast(fixed_weight, tf.float64), tf.float32)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -219,37 +223,66 @@ def _packed_neighbour_luts(luts: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Te
     return tf.reshape(packed, [-1, tiles_y + 1, tiles_x + 1, BINS])
 
 
-def _axis_weights(size, tile: tf.Tensor):
-    """Per position along one axis: the cell index (0..tiles) and OpenCV's float32 weights."""
+def _axis_weights(size, tile):
+    """Per position along one axis: the cell index (0..tiles) and OpenCV's float32 weights
+    ``(w, 1 - w)`` as exact fixed-point int32 (``* 2**30``).
+
+    OpenCV computes ``x * (1.0f / tile) - 0.5f`` in float32. The product is taken as ``x * m`` (``m``
+    the 24-bit mantissa of ``1 / tile``) rounded once, then scaled by a power of two, so a contracted
+    multiply-add cannot change it.
+    """
     inv_tile = tf.constant(1.0, tf.float32) / tf.cast(tile, tf.float32)
-    coord = _mul_f32(tf.cast(tf.range(size), tf.float32), inv_tile) - 0.5
+    bits = tf.bitcast(inv_tile, tf.int32)
+    mantissa = tf.bitwise.bitwise_or(tf.bitwise.bitwise_and(bits, 0x7FFFFF), 0x800000)
+    scale = tf.bitcast(tf.bitwise.left_shift(tf.bitwise.right_shift(bits, 23) - 23, 23), tf.float32)
+    coord = _rounded_product(tf.range(size), mantissa) * scale - 0.5
     first = tf.floor(coord)
     weight = coord - first
-    return tf.cast(first, tf.int32) + 1, weight, 1.0 - weight
+    fixed = tf.constant(2.0**_FIXED_BITS, tf.float32)
+    return (
+        tf.cast(first, tf.int32) + 1,
+        tf.cast(weight * fixed, tf.int32),
+        tf.cast((1.0 - weight) * fixed, tf.int32),
+    )
 
 
-def _interpolate(levels: tf.Tensor, packed: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:
-    """Bilinear blend of the 4 neighbouring tile LUTs at every pixel, in OpenCV's float32 order."""
+def _interpolation_words(levels: tf.Tensor, packed: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:
+    """Each pixel's packed 4 neighbouring LUT values (one gather per pixel)."""
     height, width = _spatial_size(levels)
     tile_h, tile_w = _tile_shape(height, width, tiles_x, tiles_y)
-    cell_y, wy, wy1 = _axis_weights(height, tile_h)
-    cell_x, wx, wx1 = _axis_weights(width, tile_w)
+    cell_y = _axis_weights(height, tile_h)[0]
+    cell_x = _axis_weights(width, tile_w)[0]
     batch = tf.shape(levels)[0]
     cells = (tiles_y + 1) * (tiles_x + 1)
-    row_offset = cell_y * ((tiles_x + 1) * BINS)
-    col_offset = cell_x * BINS
+    offset = cell_y[:, None] * ((tiles_x + 1) * BINS) + cell_x[None, :] * BINS
     sample_offset = tf.range(batch) * (cells * BINS)
-    index = levels + (row_offset[:, None] + col_offset[None, :])[None] + sample_offset[:, None, None]
-    words = tf.gather(tf.reshape(packed, [-1]), index)
+    return tf.gather(tf.reshape(packed, [-1]), levels + offset[None] + sample_offset[:, None, None])
+
+
+def _blend_words(words: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:
+    """OpenCV's ``(l11 * xa1 + l12 * xa) * ya1 + (l21 * xa1 + l22 * xa) * ya``, rounded, as int32.
+
+    Sums are kept in units of ``2**-30`` (first products) and ``2**-60`` (second): scaling by a power of
+    two commutes with float32 rounding, so this is OpenCV's float32 arithmetic bit for bit.
+    """
+    height, width = _spatial_size(words)
+    tile_h, tile_w = _tile_shape(height, width, tiles_x, tiles_y)
+    _, wy, wy1 = (v[None, :, None] for v in _axis_weights(height, tile_h))
+    _, wx, wx1 = (v[None, None, :] for v in _axis_weights(width, tile_w))
 
     def byte(k):
         return tf.bitwise.bitwise_and(tf.bitwise.right_shift(words, 8 * k), 0xFF)
 
-    wx, wx1, wy, wy1 = wx[None, None, :], wx1[None, None, :], wy[None, :, None], wy1[None, :, None]
-    top = _mul_f32(byte(0), wx1) + _mul_f32(byte(1), wx)
-    bottom = _mul_f32(byte(2), wx1) + _mul_f32(byte(3), wx)
-    result = _mul_f32(top, wy1) + _mul_f32(bottom, wy)
+    top = _rounded_product(byte(0), wx1) + _rounded_product(byte(1), wx)
+    bottom = _rounded_product(byte(2), wx1) + _rounded_product(byte(3), wx)
+    result = _rounded_product(top, wy1) + _rounded_product(bottom, wy)
+    result = result * tf.constant(2.0 ** (-2 * _FIXED_BITS), tf.float32)
     return tf.cast(tf.clip_by_value(tf.round(result), 0.0, float(_MAX_LEVEL)), tf.int32)
+
+
+def _interpolate(levels: tf.Tensor, packed: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:
+    """Bilinear blend of the 4 neighbouring tile LUTs at every pixel, in OpenCV's float32 order."""
+    return _blend_words(_interpolation_words(levels, packed, tiles_x, tiles_y), tiles_x, tiles_y)
 
 
 def _clahe_tables(levels: tf.Tensor, clip_limit: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:
@@ -350,25 +383,26 @@ def _lab_tables() -> dict[str, np.ndarray]:
     fy = np.where(levels <= 20, low_fy, high_fy)
     inverse = np.arange(4096).astype(f32) * (f32(1) / f32(4096))
     inverse_gamma = np.rint(f32(255) * _srgb_inverse_gamma(inverse).astype(f32))
+    # Small dtypes: XLA materializes lookups that feed several values, so their width is memory traffic.
     return {
-        "gamma": gamma.astype(np.int32),
-        "cbrt": cbrt.astype(np.int32),
-        "y_fy": (y.astype(np.int64) | (fy.astype(np.int64) << 16)).astype(np.int32),
-        "inverse_gamma": inverse_gamma.astype(np.int32),
+        "gamma": gamma.astype(np.uint16),
+        "cbrt": cbrt.astype(np.uint16),
         "to_xyz": np.rint(4096 * _RGB_TO_XYZ / _D65[:, None]).astype(np.int32),
+        "y_fy": (y.astype(np.int64) | (fy.astype(np.int64) << 16)).astype(np.int32),
+        "inverse_gamma": inverse_gamma.astype(np.uint8),
         "to_rgb": np.rint(4096 * _XYZ_TO_RGB * _D65[None, :]).astype(np.int32),
     }
 
 
 def _lookup(table: np.ndarray, index: tf.Tensor) -> tf.Tensor:
-    return tf.gather(tf.constant(table), index)
+    """``table[index]`` as int32 (the table keeps its own, smaller dtype until then)."""
+    return tf.cast(tf.gather(tf.constant(table), index), tf.int32)
 
 
 def _rgb_to_lab(rgb: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """OpenCV's ``COLOR_RGB2LAB`` for 8-bit values: int32 ``[..., 3]`` -> (L, a, b) int32 in [0, 255]."""
     t = _lab_tables()
-    linear = _lookup(t["gamma"], rgb)
-    r, g, b = tf.unstack(linear, axis=-1)
+    r, g, b = tf.unstack(_lookup(t["gamma"], rgb), axis=-1)
     m = t["to_xyz"]
     fx, fy, fz = (
         _lookup(t["cbrt"], tf.bitwise.right_shift(r * m[i, 0] + g * m[i, 1] + b * m[i, 2] + 2048, 12))
@@ -381,29 +415,43 @@ def _rgb_to_lab(rgb: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
 
 
 def _xz_from_f(f: tf.Tensor) -> tf.Tensor:
-    """OpenCV's ``abToXZ_b``: f(t) in 14-bit fixed point -> t (inverse of the Lab companding)."""
-    low = tf.truncatediv(f * 108, 841) - 290
-    high = (f * f // 16384) * f // 16384
+    """OpenCV's ``abToXZ_b``: f(t) in 14-bit fixed point -> t (inverse of the Lab companding).
+
+    The low branch is C's truncating ``f * 108 / 841``, done in float32 (no vector integer division):
+    ``|f * 108| < 2**20``, and the half offset keeps the quotient >= 0.0006 from any integer, far more
+    than float32's error there (< 2e-4).
+    """
+    n = f * 108
+    half = tf.where(n >= 0, 0.5, -0.5)
+    low = tf.cast((tf.cast(n, tf.float32) + half) * (1.0 / 841.0), tf.int32) - 290
+    high = tf.bitwise.right_shift(tf.bitwise.right_shift(f * f, 14) * f, 14)  # f > 3390 here
     return tf.where(f <= 3390, low, high)
 
 
-def _lab_to_rgb(y_fy: tf.Tensor, a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
-    """OpenCV's ``COLOR_LAB2RGB`` for 8-bit values (``Lab2RGBinteger``): int32 -> RGB int32 ``[..., 3]``.
+def _lab_to_rgb(lightness: tf.Tensor, a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """OpenCV's ``COLOR_LAB2RGB`` for 8-bit values (``Lab2RGBinteger``): int32 -> RGB int32 ``[..., 3]``."""
+    red, green, blue = _lab_to_rgb_channels(lightness, a, b)
+    return tf.stack([red, green, blue], axis=-1)
 
-    ``y_fy`` is the ``"y_fy"`` table word of L (looked up by the caller, once per pixel).
-    """
+
+def _lab_to_rgb_channels(lightness: tf.Tensor, a: tf.Tensor, b: tf.Tensor) -> list[tf.Tensor]:
     t = _lab_tables()
+    y_fy = _lookup(t["y_fy"], lightness)
     y = tf.bitwise.bitwise_and(y_fy, 0xFFFF)
     fy = tf.bitwise.right_shift(y_fy, 16)
     a_term = tf.bitwise.right_shift(a * 268435 + 128, 13) - 4194
     b_term = tf.bitwise.right_shift(b * 41943 + 16, 9) - 10484
     x, z = _xz_from_f(fy + a_term), _xz_from_f(fy - b_term)
     m = t["to_rgb"]
-    channels = [
-        tf.clip_by_value(tf.bitwise.right_shift(x * m[i, 0] + y * m[i, 1] + z * m[i, 2] + 8192, 14), 0, 4095)
+    return [
+        _lookup(
+            t["inverse_gamma"],
+            tf.clip_by_value(
+                tf.bitwise.right_shift(x * m[i, 0] + y * m[i, 1] + z * m[i, 2] + 8192, 14), 0, 4095
+            ),
+        )
         for i in range(3)
     ]
-    return _lookup(t["inverse_gamma"], tf.stack(channels, axis=-1))
 
 
 def _keep_unapplied(out: tf.Tensor, images: tf.Tensor, apply) -> tf.Tensor:
@@ -417,45 +465,69 @@ def _gray_tables_stage(images, clip_limit, *, tiles_x, tiles_y, value_range):
     return _clahe_tables(_to_levels(images, value_range)[..., 0], clip_limit, tiles_x, tiles_y)
 
 
-def _gray_apply_stage(images, packed, apply, *, tiles_x, tiles_y, value_range):
-    out = _interpolate(_to_levels(images, value_range)[..., 0], packed, tiles_x, tiles_y)
-    return _keep_unapplied(_from_levels(out[..., tf.newaxis], images.dtype, value_range), images, apply)
+def _words_stage(levels, packed, *, tiles_x, tiles_y, value_range):
+    """Gray images or packed Lab -> each pixel's 4 neighbouring LUT values (one gather per pixel)."""
+    if levels.shape.rank == 4:
+        levels = _to_levels(levels, value_range)[..., 0]
+    else:
+        levels = tf.bitwise.bitwise_and(levels, 0xFF)
+    return _interpolation_words(levels, packed, tiles_x, tiles_y)
+
+
+def _gray_output_stage(images, words, apply, *, tiles_x, tiles_y, value_range):
+    out = _blend_words(words, tiles_x, tiles_y)[..., tf.newaxis]
+    return _keep_unapplied(_from_levels(out, images.dtype, value_range), images, apply)
 
 
 def _rgb_tables_stage(images, clip_limit, *, tiles_x, tiles_y, value_range):
     """Lab of every pixel (packed ``L | a << 8 | b << 16``) and the packed tile LUTs of L."""
     lightness, a, b = _rgb_to_lab(_to_levels(images, value_range))
     lab = lightness | tf.bitwise.left_shift(a, 8) | tf.bitwise.left_shift(b, 16)
-    return lab, _clahe_tables(lightness, clip_limit, tiles_x, tiles_y)
+    return lab, _clahe_tables(tf.bitwise.bitwise_and(lab, 0xFF), clip_limit, tiles_x, tiles_y)
 
 
-def _rgb_lightness_stage(lab, packed, *, tiles_x, tiles_y):
-    """Equalized L of every pixel, returned as OpenCV's ``(y, f(y))`` table word for Lab -> RGB."""
-    lightness = _interpolate(tf.bitwise.bitwise_and(lab, 0xFF), packed, tiles_x, tiles_y)
-    return _lookup(_lab_tables()["y_fy"], lightness)
+def _rgb_lightness_stage(words, *, tiles_x, tiles_y):
+    """Equalized L of every pixel (uint8)."""
+    return tf.cast(_blend_words(words, tiles_x, tiles_y), tf.uint8)
 
 
-def _rgb_output_stage(images, lab, y_fy, apply, *, value_range):
+def _rgb_convert_stage(lightness, lab):
+    """Lab -> RGB, one int32 ``r | g << 8 | b << 16`` per pixel.
+
+    Packing the pixel into one word keeps XLA converting once per pixel (a ``[..., 3]`` output would
+    make it redo the conversion for every channel).
+    """
     a = tf.bitwise.bitwise_and(tf.bitwise.right_shift(lab, 8), 0xFF)
     b = tf.bitwise.right_shift(lab, 16)
-    out = _from_levels(_lab_to_rgb(y_fy, a, b), images.dtype, value_range)
-    return _keep_unapplied(out, images, apply)
+    red, green, blue = _lab_to_rgb_channels(tf.cast(lightness, tf.int32), a, b)
+    return red | tf.bitwise.left_shift(green, 8) | tf.bitwise.left_shift(blue, 16)
+
+
+def _rgb_output_stage(images, rgb, apply, *, value_range):
+    """Unpack the ``r | g << 8 | b << 16`` words (little-endian bytes) into the images' dtype."""
+    levels = tf.cast(tf.bitcast(rgb, tf.uint8)[..., :3], tf.int32)
+    return _keep_unapplied(_from_levels(levels, images.dtype, value_range), images, apply)
 
 
 def _clahe_batch(images, clip_limit, tiles_x: int, tiles_y: int, value_range, apply=None) -> tf.Tensor:
     """CLAHE of ``[B, H, W, 1 or 3]`` images as XLA units; samples with ``apply`` False stay as they are.
 
-    Two units for gray (LUTs, then per-pixel interpolation) and three for RGB: fused into one program,
-    XLA fuses the LUT arithmetic into the per-pixel gather and, for RGB, recomputes the interpolation
-    for each output channel.
+    Gray: LUTs | per-pixel gather | blend. RGB: Lab and LUTs | gather | blend | Lab -> RGB | unpack.
+    Fused into one program, XLA:CPU runs these as slower loops (table lookups keep a loop scalar, and
+    an RGB output makes it redo the per-pixel work for each channel); as separate units each loop is
+    short and the arithmetic ones vectorize.
     """
-    static = {"tiles_x": tiles_x, "tiles_y": tiles_y, "value_range": value_range}
+    grid = {"tiles_x": tiles_x, "tiles_y": tiles_y}
+    static = {**grid, "value_range": value_range}
     if images.shape[-1] == 1:
         packed = _jit(_gray_tables_stage, **static)(images, clip_limit)
-        return _jit(_gray_apply_stage, **static)(images, packed, apply)
+        words = _jit(_words_stage, **static)(images, packed)
+        return _jit(_gray_output_stage, **static)(images, words, apply)
     lab, packed = _jit(_rgb_tables_stage, **static)(images, clip_limit)
-    y_fy = _jit(_rgb_lightness_stage, tiles_x=tiles_x, tiles_y=tiles_y)(lab, packed)
-    return _jit(_rgb_output_stage, value_range=value_range)(images, lab, y_fy, apply)
+    words = _jit(_words_stage, **static)(lab, packed)
+    lightness = _jit(_rgb_lightness_stage, **grid)(words)
+    rgb = _jit(_rgb_convert_stage)(lightness, lab)
+    return _jit(_rgb_output_stage, value_range=value_range)(images, rgb, apply)
 
 
 # ------------------------------------------------------------------------------------------------
