@@ -304,3 +304,75 @@ def test_axis_aligned_warp_matches_tf_kernel(images, interpolation, fill_mode):
         assert np.abs(got.numpy().astype(np.float64) - expected).max() <= (
             0 if interpolation == "nearest" else tol
         )
+
+
+# ------------------------------------------------------------------------------------------------
+# tfa.image equivalents
+# ------------------------------------------------------------------------------------------------
+
+
+def test_tfa_rotate_and_translate_match_tf_kernel_and_numpy(images):
+    angles = np.array([0.3, -2.0, 1.1], np.float32)
+    transforms = g.angles_to_projective_transforms(angles, H, W).numpy()
+    np.testing.assert_array_equal(
+        g.rotate(images, angles), tf_kernel(images, transforms, "nearest", "constant")
+    )
+    np.testing.assert_allclose(
+        transforms[0, [0, 1, 3, 4]], [math.cos(0.3), -math.sin(0.3), math.sin(0.3), math.cos(0.3)]
+    )
+    # tfa's offsets: x_offset = ((w-1) - (cos (w-1) - sin (h-1))) / 2, y_offset likewise.
+    c, s = math.cos(0.3), math.sin(0.3)
+    expected_offsets = [
+        ((W - 1) - (c * (W - 1) - s * (H - 1))) / 2,
+        ((H - 1) - (s * (W - 1) + c * (H - 1))) / 2,
+    ]
+    np.testing.assert_allclose(transforms[0, [2, 5]], expected_offsets, rtol=1e-5)
+    shifted = g.translate(images, [[2, -3], [0, 0], [-5, 1]]).numpy()
+    expected = np.zeros_like(images[0])
+    expected[: H - 3, 2:] = images[0, 3:, : W - 2]
+    np.testing.assert_array_equal(shifted[0], expected)
+    np.testing.assert_array_equal(shifted[1], images[1])
+    np.testing.assert_array_equal(
+        g.translations_to_projective_transforms([[2.0, -3.0]]), [[1, 0, -2, 0, 1, 3, 0, 0]]
+    )
+
+
+def test_tfa_compose_transforms_applies_first_transform_first():
+    a = g.translations_to_projective_transforms([[1.0, 0.0]])
+    b = g.angles_to_projective_transforms([math.pi / 2], 5, 5)
+    composed = g.compose_transforms([a, b]).numpy()
+    ma, mb = g.transform_to_matrix(a).numpy()[0], g.transform_to_matrix(b).numpy()[0]
+    np.testing.assert_allclose(composed[0], (ma @ mb).reshape(-1)[:8], atol=1e-6)
+
+
+@pytest.mark.parametrize("op,level", [(g.shear_x, 0.3), (g.shear_y, -0.2)])
+def test_tfa_shear_matches_tf_kernel_with_replace(images, op, level):
+    replace = [10, 20, 30]
+    got = op(images[0], level, replace).numpy()
+    t = [1, level, 0, 0, 1, 0, 0, 0] if op is g.shear_x else [1, 0, 0, level, 1, 0, 0, 0]
+    warped = tf_kernel(images[:1].astype(np.float32), [t], "nearest", "constant")[0]
+    inside = tf_kernel(np.ones((1, H, W, 1), np.float32), [t], "nearest", "constant")[0] > 0
+    expected = np.where(inside, warped, np.array(replace, np.float32))
+    np.testing.assert_array_equal(got, expected)
+    assert (~inside).any() and inside.any()
+
+
+def test_tfa_interpolate_bilinear_and_dense_image_warp_match_scipy(images, rng):
+    from scipy import ndimage
+
+    grid = images[:1].astype(np.float32)
+    points = rng.uniform(-2, [H + 1, W + 1], (1, 40, 2)).astype(np.float32)
+    got = g.interpolate_bilinear(grid, points).numpy()[0]
+    for c in range(3):
+        expected = ndimage.map_coordinates(grid[0, ..., c], points[0].T, order=1, mode="nearest")
+        np.testing.assert_allclose(got[:, c], expected, atol=1e-3)
+    xy = g.interpolate_bilinear(grid, points[..., ::-1], indexing="xy").numpy()
+    np.testing.assert_allclose(xy[0], got, atol=1e-4)
+
+    flow = rng.uniform(-4, 4, (1, H, W, 2)).astype(np.float32)
+    warped = tf.function(g.dense_image_warp, jit_compile=True)(grid, flow).numpy()[0]
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    coords = np.stack([yy - flow[0, ..., 0], xx - flow[0, ..., 1]])
+    for c in range(3):
+        expected = ndimage.map_coordinates(grid[0, ..., c], coords, order=1, mode="nearest")
+        np.testing.assert_allclose(warped[..., c], expected, atol=1e-3)

@@ -50,7 +50,7 @@ def translation_matrix(dx, dy) -> tf.Tensor:
     """Shift image content right by ``dx`` and down by ``dy`` pixels (per sample).
 
     Example:
-    >>> translation_matrix([2.0], [0.0])[0, 0, 2].numpy()
+    >>> float(translation_matrix([2.0], [0.0])[0, 0, 2])
     -2.0
     """
     dx, dy = _as_batch(dx, "dx"), _as_batch(dy, "dy")
@@ -123,7 +123,7 @@ def compose(*matrices) -> tf.Tensor:
 
     Example:
     >>> m = compose(translation_matrix([1.0], [0.0]), translation_matrix([2.0], [0.0]))
-    >>> m[0, 0, 2].numpy()
+    >>> float(m[0, 0, 2])
     -3.0
     """
     if not matrices:
@@ -260,7 +260,7 @@ def sample(
 
     Example:
     >>> img = tf.reshape(tf.range(6, dtype=tf.float32), [1, 2, 3, 1])
-    >>> sample(img, tf.constant([[[0.5]]]), tf.constant([[[0.0]]]))[0, 0, 0, 0].numpy()
+    >>> float(sample(img, tf.constant([[[0.5]]]), tf.constant([[[0.0]]]))[0, 0, 0, 0])
     0.5
     """
     interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
@@ -556,7 +556,7 @@ def source_lerp(a: tf.Tensor, b: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
     """``a + w * (b - a)`` (linear interpolation).
 
     Example:
-    >>> source_lerp(tf.constant(0.0), tf.constant(4.0), tf.constant(0.25)).numpy()
+    >>> float(source_lerp(tf.constant(0.0), tf.constant(4.0), tf.constant(0.25)))
     1.0
     """
     return a + w * (b - a)
@@ -589,7 +589,7 @@ def warp(
     Example:
     >>> img = tf.reshape(tf.range(4, dtype=tf.float32), [1, 2, 2, 1])
     >>> warp(img, translation_matrix([1.0], [0.0]), fill_mode="constant")[0, :, :, 0].numpy().tolist()
-    [[0.0, 0.0], [2.0, 0.0]]
+    [[0.0, 0.0], [0.0, 2.0]]
     """
     interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
     fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
@@ -749,7 +749,7 @@ def shift(
     ending in exactly .5 rounds up.
 
     Example:
-    >>> img = tf.reshape(tf.range(4, dtype=tf.uint8), [1, 2, 2, 1])
+    >>> img = tf.constant([[[[0], [1]], [[2], [3]]]], tf.uint8)
     >>> shift(img, [1.0], [0.0], fill_mode="constant")[0, :, :, 0].numpy().tolist()
     [[0, 0], [0, 2]]
     """
@@ -771,28 +771,6 @@ def shift(
         crop = _crop_rows_cols(_padded_float(images, fill_value), rows, cols)
         out = tf.cast(crop, images.dtype) if nearest else _stencil_float(crop, weights, images.dtype)
     return _utils.from_batch(out, single)
-
-
-def rotate(
-    images,
-    angles,
-    interpolation: str = "bilinear",
-    fill_mode: str = "constant",
-    fill_value: float = 0.0,
-) -> tf.Tensor:
-    """Rotate images counter-clockwise by ``angles`` radians (scalar or ``[B]``), like ``tfa.image.rotate``.
-
-    Example:
-    >>> img = tf.constant([[[1], [2]], [[3], [4]]], tf.uint8)
-    >>> rotate(img, 3.14159265 / 2)[:, :, 0].numpy().tolist()
-    [[2, 4], [1, 3]]
-    """
-    images, single = _utils.to_batch(images)
-    batch = tf.shape(images)[0]
-    angles = tf.broadcast_to(tf.cast(angles, tf.float32), [batch])
-    shape = tf.shape(images)
-    matrices = rotation_matrix(angles, shape[1], shape[2])
-    return _utils.from_batch(warp(images, matrices, interpolation, fill_mode, fill_value), single)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -876,7 +854,7 @@ def warp_axis_aligned(
     >>> img = tf.reshape(tf.range(16, dtype=tf.float32), [1, 4, 4, 1])
     >>> out = warp_axis_aligned(img, zoom_matrix([2.0], [2.0], 4, 4), fill_mode="nearest")
     >>> out[0, :, 0, 0].numpy().tolist()
-    [4.0, 6.0, 8.0, 10.0]
+    [3.75, 5.75, 7.75, 9.75]
     """
     interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
     fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
@@ -902,3 +880,176 @@ def warp_axis_aligned(
         else:
             out = _blend_axes_float(source, rows, cols, wx, wy, images.dtype)
     return _utils.from_batch(out, single)
+
+
+def rotate(
+    images,
+    angles,
+    interpolation: str = "nearest",
+    fill_mode: str = "constant",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Rotate images counter-clockwise by ``angles`` radians (scalar or ``[B]``), like ``tfa.image.rotate``.
+
+    Defaults follow tfa (nearest interpolation, constant fill); pass ``interpolation="bilinear"`` for
+    smoother results.
+
+    Example:
+    >>> img = tf.constant([[[1], [2]], [[3], [4]]], tf.uint8)
+    >>> rotate(img, 3.14159265 / 2)[:, :, 0].numpy().tolist()
+    [[2, 4], [1, 3]]
+    """
+    images, single = _utils.to_batch(images)
+    batch = tf.shape(images)[0]
+    angles = tf.broadcast_to(tf.cast(angles, tf.float32), [batch])
+    shape = tf.shape(images)
+    matrices = rotation_matrix(angles, shape[1], shape[2])
+    return _utils.from_batch(warp(images, matrices, interpolation, fill_mode, fill_value), single)
+
+
+# ----------------------------------------------------------------------------------------------
+# tensorflow-addons (tfa.image) equivalents
+# ----------------------------------------------------------------------------------------------
+
+
+def translate(
+    images,
+    translations,
+    interpolation: str = "nearest",
+    fill_mode: str = "constant",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Shift images by ``translations`` ``[dx, dy]`` or ``[B, 2]`` pixels (``tfa.image.translate``).
+
+    Example:
+    >>> img = tf.constant([[[1], [2]], [[3], [4]]], tf.uint8)
+    >>> translate(img, [1.0, 0.0])[:, :, 0].numpy().tolist()
+    [[0, 1], [0, 3]]
+    """
+    images, single = _utils.to_batch(images)
+    translations = tf.reshape(tf.cast(translations, tf.float32), [-1, 2])
+    translations = tf.broadcast_to(translations, [tf.shape(images)[0], 2])
+    out = shift(images, translations[:, 0], translations[:, 1], interpolation, fill_mode, fill_value)
+    return _utils.from_batch(out, single)
+
+
+def translations_to_projective_transforms(translations) -> tf.Tensor:
+    """``[dx, dy]`` or ``[B, 2]`` translations → ``[B, 8]`` transforms (tfa's function of the same name).
+
+    Example:
+    >>> translations_to_projective_transforms([2.0, 3.0]).numpy().tolist()
+    [[1.0, 0.0, -2.0, 0.0, 1.0, -3.0, 0.0, 0.0]]
+    """
+    translations = tf.reshape(tf.cast(translations, tf.float32), [-1, 2])
+    return matrix_to_transform(translation_matrix(translations[:, 0], translations[:, 1]))
+
+
+def angles_to_projective_transforms(angles, image_height, image_width) -> tf.Tensor:
+    """Counter-clockwise rotations about the centre as ``[B, 8]`` transforms (tfa's function).
+
+    Example:
+    >>> angles_to_projective_transforms(0.0, 4, 4).numpy().round(3).tolist()
+    [[1.0, -0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]]
+    """
+    return matrix_to_transform(rotation_matrix(angles, image_height, image_width))
+
+
+def compose_transforms(transforms) -> tf.Tensor:
+    """Compose a list of ``[B, 8]`` transforms into one, applying the first one first (tfa's function).
+
+    Example:
+    >>> t = compose_transforms([[[1.0, 0, -1, 0, 1, 0, 0, 0]], [[1.0, 0, -2, 0, 1, 0, 0, 0]]])
+    >>> t.numpy().tolist()
+    [[1.0, 0.0, -3.0, 0.0, 1.0, 0.0, 0.0, 0.0]]
+    """
+    return matrix_to_transform(compose(*[transform_to_matrix(t) for t in transforms]))
+
+
+def _shear(image, matrix, replace) -> tf.Tensor:
+    images, single = _utils.to_batch(image)
+    channels = images.shape[-1]
+    fill = (
+        tf.broadcast_to(tf.cast(replace, tf.float32), [channels])
+        if channels
+        else tf.cast(replace, tf.float32)
+    )
+    # Warp a ones-channel alongside so outside pixels can take a per-channel `replace` value.
+    ones = tf.ones_like(images[..., :1])
+    warped = transform(tf.concat([images, ones], -1), matrix, "nearest", "constant", 0.0)
+    inside = warped[..., -1:] > 0
+    out = tf.where(inside, warped[..., :-1], tf.cast(fill, images.dtype))
+    return _utils.from_batch(out, single)
+
+
+def shear_x(image, level, replace) -> tf.Tensor:
+    """Shear along x: output ``(x, y)`` reads input ``(x + level * y, y)``; outside pixels get ``replace``.
+
+    Same as ``tfa.image.shear_x`` (no centring, nearest sampling); ``replace`` is a scalar or one value
+    per channel.
+
+    Example:
+    >>> img = tf.constant([[[1], [2]], [[3], [4]]], tf.uint8)
+    >>> shear_x(img, 1.0, 9)[:, :, 0].numpy().tolist()
+    [[1, 2], [4, 9]]
+    """
+    return _shear(image, [1.0, level, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0], replace)
+
+
+def shear_y(image, level, replace) -> tf.Tensor:
+    """Shear along y: output ``(x, y)`` reads input ``(x, level * x + y)`` (``tfa.image.shear_y``).
+
+    Example:
+    >>> img = tf.constant([[[1], [2]], [[3], [4]]], tf.uint8)
+    >>> shear_y(img, 1.0, 9)[:, :, 0].numpy().tolist()
+    [[1, 4], [3, 9]]
+    """
+    return _shear(image, [1.0, 0.0, 0.0, level, 1.0, 0.0, 0.0, 0.0], replace)
+
+
+def interpolate_bilinear(grid, query_points, indexing: str = "ij") -> tf.Tensor:
+    """Bilinear values of ``grid`` ``[B, H, W, C]`` at ``query_points`` ``[B, N, 2]`` (``tfa.image``'s).
+
+    ``indexing="ij"`` means points are ``(y, x)``, ``"xy"`` means ``(x, y)``; points outside the grid
+    read the nearest edge, as in tfa.
+
+    Example:
+    >>> grid = tf.reshape(tf.range(4, dtype=tf.float32), [1, 2, 2, 1])
+    >>> interpolate_bilinear(grid, [[[0.5, 0.5]]]).numpy().tolist()
+    [[[1.5]]]
+    """
+    indexing = _utils.check_choice("indexing", indexing, ("ij", "xy"))
+    grid = tf.convert_to_tensor(grid)
+    if grid.shape.rank != 4:
+        raise ValueError(f"`grid` must be [batch, height, width, channels], got shape {grid.shape}.")
+    points = tf.convert_to_tensor(query_points, tf.float32)
+    if points.shape.rank != 3 or points.shape[-1] != 2:
+        raise ValueError(f"`query_points` must be [batch, n, 2], got shape {points.shape}.")
+    first, second = points[..., 0], points[..., 1]
+    y, x = (first, second) if indexing == "ij" else (second, first)
+    values = sample(tf.cast(grid, tf.float32), x[:, tf.newaxis], y[:, tf.newaxis], "bilinear", "nearest")
+    return tf.cast(values[:, 0], grid.dtype)
+
+
+def dense_image_warp(image, flow) -> tf.Tensor:
+    """``output[b, y, x] = image[b, y - flow[b, y, x, 0], x - flow[b, y, x, 1]]``, bilinear (tfa's function).
+
+    ``flow`` is ``[B, H, W, 2]`` in (dy, dx) order; points outside read the nearest edge.
+
+    Example:
+    >>> img = tf.reshape(tf.range(4, dtype=tf.float32), [1, 2, 2, 1])
+    >>> float(dense_image_warp(img, tf.fill([1, 2, 2, 2], 0.5))[0, 1, 1, 0])
+    1.5
+    """
+    image = tf.convert_to_tensor(image)
+    flow = tf.convert_to_tensor(flow, tf.float32)
+    if image.shape.rank != 4 or flow.shape.rank != 4 or flow.shape[-1] != 2:
+        raise ValueError(
+            f"`image` must be [B, H, W, C] and `flow` [B, H, W, 2], got {image.shape} and {flow.shape}."
+        )
+    shape = tf.shape(image)
+    grid_y = tf.cast(tf.range(shape[1]), tf.float32)[tf.newaxis, :, tf.newaxis]
+    grid_x = tf.cast(tf.range(shape[2]), tf.float32)[tf.newaxis, tf.newaxis, :]
+    out = sample(
+        tf.cast(image, tf.float32), grid_x - flow[..., 1], grid_y - flow[..., 0], "bilinear", "nearest"
+    )
+    return tf.cast(out, image.dtype)
