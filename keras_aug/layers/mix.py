@@ -369,6 +369,12 @@ def _random_fill(seed, shape, dtype, value_range):
 
     One fused XLA unit: evaluated op by op, the counter hash behind the noise is slow.
     """
+    if dtype == tf.uint8:
+        # Four random bytes per hash: a third of the work of drawing each channel value on its own.
+        words = (shape[-1] + 3) // 4
+        bits = krandom.random_bits(seed, tf.concat([shape[:-1], [words]], 0))
+        values = tf.bitcast(bits, tf.uint8)
+        return tf.reshape(values, tf.concat([shape[:-1], [words * 4]], 0))[..., : shape[-1]]
     if dtype.is_integer:
         high = min(int(dtype.max), 2**31 - 2) + 1
         return tf.cast(krandom.uniform_int(seed, shape, max(int(dtype.min), -(2**31)), high), dtype)
