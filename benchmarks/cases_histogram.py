@@ -6,7 +6,7 @@ import albumentations as A
 import keras
 
 from benchmarks.harness import Case, keras_layer_fn
-from keras_aug.ops.histogram import clahe
+from keras_aug.layers.histogram import RandomCLAHE
 
 
 def _keras_clahe():
@@ -14,7 +14,7 @@ def _keras_clahe():
 
 
 def _keras_aug_clahe():
-    return lambda images: clahe(images, 4.0, (8, 8))
+    return keras_layer_fn(RandomCLAHE(clip_limit=(4, 4), tile_grid_size=(8, 8)))
 
 
 CASES = [

@@ -564,9 +564,10 @@ def clahe(
         value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, ``(0, 255)``
             for integers.
 
-    Memory: besides the output, int32 copies of the levels (4 bytes per pixel; 16 for RGB's Lab), the
-    histograms ``B * tiles * 256 * 4`` bytes and the packed LUTs ``B * (tiles_x + 1) * (tiles_y + 1) *
-    256 * 4`` bytes (about 83 KB per image for an 8x8 grid).
+    Memory: transient buffers of about 12 bytes per pixel for gray images (int32 histogram bin ids and
+    counts for the scatter, one int32 of packed neighbouring LUT values per pixel) and about 35 for RGB
+    (Lab and its table lookups on top), plus the packed LUTs, ``(tiles_x + 1) * (tiles_y + 1)`` KiB
+    per image (81 KiB for an 8x8 grid).
 
     Returns:
         The equalized images, same shape and dtype as ``images``.
