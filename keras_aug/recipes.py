@@ -71,6 +71,7 @@ def medical_gray(
     (e.g. ``(0, 1)``). Pass ``0`` (or ``p=0``) to switch a step's effect off.
 
     Example:
+    >>> import tensorflow as tf
     >>> augment = medical_gray(seed=0)
     >>> augment(tf.zeros([2, 64, 64, 1], tf.uint8)).shape
     TensorShape([2, 64, 64, 1])
@@ -140,6 +141,7 @@ def classification(
     Inputs: RGB (or gray) uint8 images, or floats with ``value_range`` (e.g. ``(0, 1)``).
 
     Example:
+    >>> import tensorflow as tf
     >>> augment = classification(seed=0)
     >>> augment(tf.zeros([4, 32, 32, 3], tf.uint8)).shape
     TensorShape([4, 32, 32, 3])
