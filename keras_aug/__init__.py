@@ -14,3 +14,4 @@ __version__ = "0.1.0"
 from keras_aug import data as data
 from keras_aug import layers as layers
 from keras_aug import ops as ops
+from keras_aug import recipes as recipes

@@ -13,6 +13,7 @@ from keras_aug.layers.color import (
     RandomContrast,
     RandomGamma,
 )
+from keras_aug.layers.compose import OneOf, Pipeline, RandomApply, SomeOf
 from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.layers.geometric import (
     BaseGeometric,
@@ -33,7 +34,10 @@ __all__ = [
     "Equalize",
     "MixUp",
     "Normalization",
+    "OneOf",
+    "Pipeline",
     "RandomAffine",
+    "RandomApply",
     "RandomBrightness",
     "RandomBrightnessContrast",
     "RandomCLAHE",
@@ -46,4 +50,5 @@ __all__ = [
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "SomeOf",
 ]
