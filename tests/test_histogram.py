@@ -384,19 +384,18 @@ def test_layer_dtypes_ranks_masks_and_unknown_shapes(batch, name):
     else:
         expected = equalize(batch).numpy()
     np.testing.assert_array_equal(LAYERS[name](seed=4)(floats).numpy(), expected.astype(np.float32) / 255)
-    for dtype in (tf.bfloat16, tf.int32):
-        gray = batch[..., :1]  # gray: fewer XLA units to compile per dtype
-        images = tf.cast(gray, dtype) if dtype == tf.int32 else tf.cast(gray / 255, dtype)
+    gray = batch[..., :1]  # gray: fewer XLA units to compile per dtype
+    for images in (tf.cast(gray / 255, tf.bfloat16), tf.cast(gray, tf.int32)):
         out = LAYERS[name](seed=4)(images)
-        assert out.dtype == dtype and out.shape == gray.shape
-    assert layer(batch[0]).shape == batch[0].shape
+        assert out.dtype == images.dtype and out.shape == gray.shape
+    assert layer(gray[0]).shape == gray[0].shape
     masks = np.arange(4 * 32 * 48).reshape(4, 32, 48, 1) % 7
     out = LAYERS[name](seed=4)({"images": batch, "segmentation_masks": masks, "labels": np.arange(4)})
     np.testing.assert_array_equal(out["segmentation_masks"], masks)
     np.testing.assert_array_equal(out["labels"], np.arange(4))
-    for spec in ([None, 32, 48, 3], [None, None, None, 3]):
-        fn = tf.function(LAYERS[name](seed=4), input_signature=[tf.TensorSpec(spec, tf.uint8)])
-        np.testing.assert_array_equal(fn(batch).numpy(), reference)
+    spec = tf.TensorSpec([None, None, None, 3], tf.uint8)
+    fn = tf.function(LAYERS[name](seed=4), input_signature=[spec])
+    np.testing.assert_array_equal(fn(batch).numpy(), reference)
 
 
 @pytest.mark.parametrize(

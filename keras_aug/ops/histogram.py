@@ -259,24 +259,39 @@ def _interpolation_words(levels: tf.Tensor, packed: tf.Tensor, tiles_x: int, til
     return tf.gather(tf.reshape(packed, [-1]), levels + offset[None] + sample_offset[:, None, None])
 
 
+def _split_weight(fixed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """A fixed-point weight as float32 ``high + low``, each with <= 12 significant bits.
+
+    An 8-bit integer times either part is exact in float32, so ``l * high + l * low`` is ``l * w``
+    rounded once, whether or not the multiply-add is contracted into an FMA.
+    """
+    weight = tf.cast(fixed, tf.float32) * tf.constant(2.0**-_FIXED_BITS, tf.float32)
+    high = tf.bitcast(tf.bitwise.bitwise_and(tf.bitcast(weight, tf.int32), ~0xFFF), tf.float32)
+    return high, weight - high
+
+
 def _blend_words(words: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:
     """OpenCV's ``(l11 * xa1 + l12 * xa) * ya1 + (l21 * xa1 + l22 * xa) * ya``, rounded, as int32.
 
-    Sums are kept in units of ``2**-30`` (first products) and ``2**-60`` (second): scaling by a power of
-    two commutes with float32 rounding, so this is OpenCV's float32 arithmetic bit for bit.
+    Every float32 rounding step of OpenCV happens exactly once, however XLA fuses the arithmetic: the
+    first products through split weights (:func:`_split_weight`), the second in float64
+    (:func:`_rounded_product`, in units of ``2**-30``, which commutes with rounding).
     """
     height, width = _spatial_size(words)
     tile_h, tile_w = _tile_shape(height, width, tiles_x, tiles_y)
     _, wy, wy1 = (v[None, :, None] for v in _axis_weights(height, tile_h))
-    _, wx, wx1 = (v[None, None, :] for v in _axis_weights(width, tile_w))
+    _, wx, wx1 = _axis_weights(width, tile_w)
+    (x_high, x_low), (x1_high, x1_low) = _split_weight(wx), _split_weight(wx1)
+    x_high, x_low, x1_high, x1_low = (v[None, None, :] for v in (x_high, x_low, x1_high, x1_low))
 
     def byte(k):
-        return tf.bitwise.bitwise_and(tf.bitwise.right_shift(words, 8 * k), 0xFF)
+        return tf.cast(tf.bitwise.bitwise_and(tf.bitwise.right_shift(words, 8 * k), 0xFF), tf.float32)
 
-    top = _rounded_product(byte(0), wx1) + _rounded_product(byte(1), wx)
-    bottom = _rounded_product(byte(2), wx1) + _rounded_product(byte(3), wx)
+    top_left, top_right, bottom_left, bottom_right = (byte(k) for k in range(4))
+    top = (top_left * x1_high + top_left * x1_low) + (top_right * x_high + top_right * x_low)
+    bottom = (bottom_left * x1_high + bottom_left * x1_low) + (bottom_right * x_high + bottom_right * x_low)
     result = _rounded_product(top, wy1) + _rounded_product(bottom, wy)
-    result = result * tf.constant(2.0 ** (-2 * _FIXED_BITS), tf.float32)
+    result = result * tf.constant(2.0**-_FIXED_BITS, tf.float32)
     return tf.cast(tf.clip_by_value(tf.round(result), 0.0, float(_MAX_LEVEL)), tf.int32)
 
 
