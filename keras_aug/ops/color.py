@@ -223,7 +223,7 @@ def gamma_lut(gamma, value_range: ValueRange = (0, 255)) -> tf.Tensor:
     """The uint8 lookup tables ``[B, 256]`` of :func:`gamma` (``gamma`` is ``[B]``) for :func:`apply_lut`.
 
     Example:
-    >>> gamma_lut([0.5], (0, 255))[0, 64].numpy()
+    >>> int(gamma_lut([0.5], (0, 255))[0, 64])
     128
     """
     low, high = check_value_range(value_range)
