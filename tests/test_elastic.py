@@ -150,12 +150,10 @@ def test_displacement_is_deterministic_scaled_per_sample_and_the_same_under_xla(
     assert np.abs(dx[2]).mean() > 2.5 * np.abs(dx[1]).mean()
     other = elastic.elastic_displacement(tf.constant([1, 2]), 3, 16, 24, alpha, 3.0)[0].numpy()
     assert not np.allclose(dx[1:], other[1:])
-    # elastic_coordinates is the same field, added to the pixel grid and clamped ("nearest").
-    x, y = elastic.elastic_coordinates(tf.constant([1, 1]), 3, 16, 24, alpha, 3.0, "nearest")
-    np.testing.assert_allclose(x.numpy(), np.clip(np.arange(24) + dx, 0, 23), atol=1e-5)
-    np.testing.assert_allclose(
-        y.numpy(), np.clip(np.arange(16)[:, None] + eager[1].numpy(), 0, 15), atol=1e-5
-    )
+    # elastic_coordinates is the same field added to the pixel grid (remap applies the fill mode).
+    x, y = elastic.elastic_coordinates(tf.constant([1, 1]), 3, 16, 24, alpha, 3.0)
+    np.testing.assert_allclose(x.numpy(), np.arange(24) + dx, atol=1e-5)
+    np.testing.assert_allclose(y.numpy(), np.arange(16)[:, None] + eager[1].numpy(), atol=1e-5)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -225,6 +223,38 @@ def test_displace_nearest_matches_numpy():
     rows = np.clip(np.floor(np.arange(16)[None, :, None] + dy + 0.5), 0, 15).astype(int)
     cols = np.clip(np.floor(np.arange(20)[None, None, :] + dx + 0.5), 0, 19).astype(int)
     np.testing.assert_array_equal(out[..., 0], images[np.arange(2)[:, None, None], rows, cols, 0])
+
+
+@pytest.mark.parametrize("mode", [*MODES, "unknown_shape"])
+def test_displace_wrap_is_periodic(mode):
+    """ "wrap" is periodic (the geometric layers' convention): nearest reads np.roll-style modular indices,
+    bilinear matches scipy's "grid-wrap" except within the one-pixel seam band, which reads its nearer edge."""
+    images = smooth_images(batch=2, height=16, width=20)
+    dx, dy = fixed_field(2, 16, 20, amplitude=16.0, seed=7)
+    assert np.abs(dx).max() > 20  # past a whole period
+    if mode == "unknown_shape":
+        spec = [tf.TensorSpec([None, None, None, 3], tf.uint8), *[tf.TensorSpec([None, None, None])] * 2]
+        fn = tf.function(lambda *a: elastic.displace(*a, fill_mode="wrap"), input_signature=spec)
+        near = tf.function(
+            lambda *a: elastic.displace(*a, interpolation="nearest", fill_mode="wrap"), input_signature=spec
+        )
+        out, out_nearest = fn(images, dx, dy).numpy(), near(images, dx, dy).numpy()
+    else:
+        out = run(elastic.displace, mode, images, dx, dy, fill_mode="wrap")
+        out_nearest = run(elastic.displace, mode, images, dx, dy, interpolation="nearest", fill_mode="wrap")
+    y = np.arange(16)[None, :, None] + dy.astype(np.float64)
+    x = np.arange(20)[None, None, :] + dx.astype(np.float64)
+    rows, cols = np.floor(y + 0.5).astype(int) % 16, np.floor(x + 0.5).astype(int) % 20
+    np.testing.assert_array_equal(out_nearest, images[np.arange(2)[:, None, None], rows, cols])
+    expected = np.empty(images.shape)
+    for b in range(2):
+        for c in range(3):
+            expected[b, ..., c] = ndi.map_coordinates(
+                images[b, ..., c].astype(np.float64), [y[b], x[b]], order=1, mode="grid-wrap"
+            )
+    away = (np.mod(y, 16) < 15) & (np.mod(x, 20) < 19)
+    assert away.mean() > 0.8
+    assert np.abs(out.astype(int) - np.rint(expected))[away].max() <= 1
 
 
 def _elastic_sigma4(images, alpha, seed):

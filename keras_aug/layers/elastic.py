@@ -18,14 +18,15 @@ class RandomElasticTransform(BaseAugmentation):
     ``0.163 * alpha / sigma`` and varies smoothly over a few ``sigma`` (see
     :mod:`keras_aug.ops.elastic`). Simard et al.'s ``alpha=34, sigma=4`` (the default) moves pixels by
     about 1.4 px RMS and up to ~5 px; ``alpha ~ 10 * sigma`` is a good start, larger ``alpha`` for
-    stronger warps. Images are resampled bilinearly, segmentation masks with nearest neighbour through
-    the same field.
+    stronger warps. Images are resampled bilinearly (uint8 in fixed point, like the geometric layers),
+    segmentation masks with nearest neighbour through the same field.
 
     Args:
         alpha: field scale, a number or a ``(min, max)`` range drawn uniformly per sample (>= 0).
         sigma: smoothness in pixels (a number > 0; fixed, since it sets the filter).
         interpolation: ``"bilinear"`` or ``"nearest"`` for images.
-        fill_mode: ``"reflect"`` (default, like Keras), ``"constant"``, ``"wrap"`` or ``"nearest"``.
+        fill_mode: ``"reflect"`` (default, like Keras), ``"constant"``, ``"wrap"`` (periodic, as in the
+            geometric layers) or ``"nearest"``.
         fill_value: image value outside the input when ``fill_mode="constant"``.
         mask_fill_value: mask value outside the input when ``fill_mode="constant"``.
         p: probability that a sample is distorted (default 1).
@@ -72,7 +73,7 @@ class RandomElasticTransform(BaseAugmentation):
         shape = tf.shape(images)
         alpha = tf.where(params["apply"], params["alpha"], 0.0)  # a zero field is an exact identity
         params["x"], params["y"] = elastic.elastic_coordinates(
-            params["field_seed"], shape[0], shape[1], shape[2], alpha, self.sigma, self.fill_mode
+            params["field_seed"], shape[0], shape[1], shape[2], alpha, self.sigma
         )
         return params
 

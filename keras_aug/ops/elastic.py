@@ -136,15 +136,6 @@ def _smooth_rows(noise, width, sigma: float):
     return _smooth_last_axis(noise, weights, width)
 
 
-def _fold(x, y, fill_mode: str):
-    """Fold input coordinates ``[B, H, W]`` into the image for ``fill_mode`` (identity for "constant")."""
-    shape = tf.shape(x)
-    return (
-        geometry.map_coordinates_to_range(x, shape[2], fill_mode),
-        geometry.map_coordinates_to_range(y, shape[1], fill_mode),
-    )
-
-
 def _pixel_grid(shape):
     cols = tf.range(shape[-1], dtype=tf.float32)[tf.newaxis, tf.newaxis, :]
     rows = tf.range(shape[-2], dtype=tf.float32)[tf.newaxis, :, tf.newaxis]
@@ -163,11 +154,11 @@ def _field_from_rows(smoothed_rows, alpha, height, sigma: float):
 
 
 @_jit_stage
-def _coordinates_from_rows(smoothed_rows, alpha, height, sigma: float, fill_mode: str):
-    """Smooth along y, scale, add the pixel grid and fold: the field never round-trips through memory."""
+def _coordinates_from_rows(smoothed_rows, alpha, height, sigma: float):
+    """Smooth along y, scale and add the pixel grid: the field never round-trips through memory."""
     dx, dy = _field_from_rows.python_function(smoothed_rows, alpha, height, sigma)
     cols, rows = _pixel_grid(tf.shape(dx))
-    return _fold(cols + dx, rows + dy, fill_mode)
+    return cols + dx, rows + dy
 
 
 def _field_inputs(seed, batch_size, height, width, alpha, sigma):
@@ -192,31 +183,39 @@ def elastic_displacement(seed, batch_size, height, width, alpha, sigma: float) -
     return _field_from_rows(*_field_inputs(seed, batch_size, height, width, alpha, sigma))
 
 
-def elastic_coordinates(
-    seed, batch_size, height, width, alpha, sigma: float, fill_mode: str = "reflect"
-) -> tuple[tf.Tensor, tf.Tensor]:
-    """Input coordinates ``(x + dx, y + dy)`` of a random field, folded into the image for ``fill_mode``.
+def elastic_coordinates(seed, batch_size, height, width, alpha, sigma: float) -> tuple[tf.Tensor, tf.Tensor]:
+    """Input coordinates ``(x + dx, y + dy)`` of a random field, each ``[batch_size, height, width]``.
 
-    The same field as :func:`elastic_displacement` for the same arguments; feed the result to
-    :func:`remap` (for images and masks alike).
+    The same field as :func:`elastic_displacement` for the same arguments, added to the pixel grid (not
+    folded: :func:`remap` applies the fill mode). Feed it to :func:`remap` for images and masks alike.
 
     Example:
     >>> x, y = elastic_coordinates(tf.constant([1, 2]), 2, 32, 48, alpha=34.0, sigma=4.0)
-    >>> bool(tf.reduce_all((x >= 0) & (x <= 47)))
-    True
+    >>> x.shape
+    TensorShape([2, 32, 48])
     """
-    fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
-    return _coordinates_from_rows(*_field_inputs(seed, batch_size, height, width, alpha, sigma), fill_mode)
+    return _coordinates_from_rows(*_field_inputs(seed, batch_size, height, width, alpha, sigma))
 
 
 @_jit_stage
-def _source_coordinates(dx, dy, fill_mode: str):
+def _source_coordinates(dx, dy):
     cols, rows = _pixel_grid(tf.shape(dx))
-    return _fold(cols + dx, rows + dy, fill_mode)
+    return cols + dx, rows + dy
+
+
+def _wrap_periodic(coords, length):
+    """``geometry.remap``'s "wrap" fold for a length known only at run time (seam half a pixel out)."""
+    length = tf.cast(length, tf.float32)
+    return coords - length * tf.floor((coords + 0.5) / length)
 
 
 @_jit_stage
 def _sample(images, x, y, interpolation: str, fill_mode: str, fill_value):
+    """Dynamic height/width: :func:`keras_aug.ops.geometry.sample` with ``geometry.remap``'s periodic wrap."""
+    if fill_mode == "wrap":
+        shape = tf.shape(images)
+        x, y = _wrap_periodic(x, shape[2]), _wrap_periodic(y, shape[1])
+        fill_mode = "nearest"
     return geometry.sample(images, x, y, interpolation, fill_mode, fill_value)
 
 
@@ -228,10 +227,13 @@ def remap(
     fill_mode: str = "reflect",
     fill_value: float = 0.0,
 ) -> tf.Tensor:
-    """Read ``images`` at input coordinates ``x``, ``y`` (``[B, H, W]``) already folded for ``fill_mode``.
+    """Read ``images`` at input coordinates ``x``, ``y`` (``[B, H, W]``), e.g. from :func:`elastic_coordinates`.
 
-    Pairs with :func:`elastic_coordinates`. Images are read with :func:`keras_aug.ops.geometry.sample`
-    (its interpolation, fill value and rounding).
+    Coordinates outside the image follow ``fill_mode`` (``"reflect"``: ``d c b a | a b c d``;
+    ``"wrap"``: periodic, like ``np.roll``; ``"nearest"``; ``"constant"``: ``fill_value``). Images are
+    read with :func:`keras_aug.ops.geometry.remap`: uint8 with up to four channels blends in fixed point
+    (8-bit weights, within ±1 of :func:`keras_aug.ops.geometry.sample`), other dtypes in float32. When the
+    height or width is unknown at trace time, ``sample`` reads them (same fill modes).
 
     Example:
     >>> img = tf.reshape(tf.range(6.0), [1, 2, 3, 1])
@@ -247,10 +249,10 @@ def remap(
         x, y = x[tf.newaxis], y[tf.newaxis]
     if x.shape.rank != 3 or y.shape.rank != 3:
         raise ValueError(f"`x` and `y` must be [batch, height, width], got {x.shape} and {y.shape}.")
-    # Folded coordinates lie inside the image, where every non-constant mode is the identity;
-    # "nearest" (a clip) then gives the same result as folding again for "reflect"/"wrap", for less work.
-    sample_mode = "constant" if fill_mode == "constant" else "nearest"
-    out = _sample(images, x, y, interpolation, sample_mode, tf.cast(fill_value, tf.float32))
+    if None in images.shape[1:3]:
+        out = _sample(images, x, y, interpolation, fill_mode, tf.cast(fill_value, tf.float32))
+    else:
+        out = geometry.remap(images, x, y, interpolation, fill_mode, fill_value)
     return _utils.from_batch(out, single)
 
 
@@ -265,7 +267,7 @@ def displace(
     """Resample ``images`` so that output pixel ``(y, x)`` reads input ``(y + dy, x + dx)``.
 
     ``dx``, ``dy`` are ``[B, H, W]`` displacements in pixels (``cv2.remap``'s maps minus the pixel grid).
-    Images are read with :func:`keras_aug.ops.geometry.sample` (its fill modes and rounding).
+    Images are read as in :func:`remap`.
 
     Example:
     >>> img = tf.reshape(tf.range(12.0), [1, 3, 4, 1])
@@ -280,7 +282,7 @@ def displace(
     single = dx.shape.rank == 2
     if single:
         dx, dy = dx[tf.newaxis], dy[tf.newaxis]
-    x, y = _source_coordinates(dx, dy, fill_mode)
+    x, y = _source_coordinates(dx, dy)
     if single:
         x, y = x[0], y[0]
     return remap(images, x, y, interpolation, fill_mode, fill_value)
@@ -309,5 +311,5 @@ def elastic_transform(
     fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
     images, single = _utils.to_batch(images)
     shape = tf.shape(images)
-    x, y = elastic_coordinates(seed, shape[0], shape[1], shape[2], alpha, sigma, fill_mode)
+    x, y = elastic_coordinates(seed, shape[0], shape[1], shape[2], alpha, sigma)
     return _utils.from_batch(remap(images, x, y, interpolation, fill_mode, fill_value), single)
