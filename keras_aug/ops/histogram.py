@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import struct
 from collections.abc import Sequence
+from fractions import Fraction
 
 import numpy as np
 import tensorflow as tf
@@ -366,6 +367,13 @@ def _cv_cbrt(x: np.ndarray) -> np.ndarray:
     return np.where(bits != 0, out, 0).astype(np.uint32).view(np.float32)
 
 
+def _round_to_float32(value: Fraction) -> np.float32:
+    """``value`` rounded once to float32 (to nearest, ties to even), as softfloat's fused ``mulAdd``."""
+    guess = np.float32(float(value))
+    candidates = (np.nextafter(guess, np.float32(-np.inf)), guess, np.nextafter(guess, np.float32(np.inf)))
+    return min(candidates, key=lambda c: (abs(Fraction(float(c)) - value), int(c.view(np.uint32)) & 1))
+
+
 def _srgb_gamma(x: np.ndarray) -> np.ndarray:
     xd = x.astype(np.float64)
     return np.where(xd <= 809 / 20000, xd / (323 / 25), ((xd + 11 / 200) / (1 + 11 / 200)) ** (12 / 5))
@@ -386,8 +394,10 @@ def _lab_tables() -> dict[str, np.ndarray]:
     levels = np.arange(BINS)
     gamma = np.rint(f32(2040) * _srgb_gamma(levels.astype(f32) / f32(255)).astype(f32))
     x = (f32(1) / f32(2040)) * np.arange(3072).astype(f32)
-    linear = x.astype(np.longdouble) * np.longdouble(f32(841) / f32(108)) + np.longdouble(f32(16) / f32(116))
-    f = np.where(x < f32(216) / f32(24389), linear.astype(f32), _cv_cbrt(x))
+    slope, offset = Fraction(float(f32(841) / f32(108))), Fraction(float(f32(16) / f32(116)))
+    f = _cv_cbrt(x)
+    low = x < f32(216) / f32(24389)
+    f[low] = [_round_to_float32(Fraction(float(v)) * slope + offset) for v in x[low]]  # softfloat mulAdd
     cbrt = np.rint(f32(32768) * f)
     # L -> (y, f(y)) in 14-bit fixed point.
     low_y = np.rint((levels * 16384 * 180).astype(f32) / f32(17 * 29 * 29 * 29))
