@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import tensorflow as tf
 
 FILL_MODES = ("constant", "reflect", "wrap", "nearest")
@@ -55,12 +56,43 @@ def to_compute(images: tf.Tensor) -> tf.Tensor:
     return tf.cast(images, compute_dtype(images.dtype))
 
 
+def _float_bounds(dtype: tf.DType, float_dtype: tf.DType) -> tuple[float, float]:
+    """The integer ``dtype``'s range as the nearest ``float_dtype`` values inside it.
+
+    ``int32``'s maximum rounds up to ``2**31`` in float32, which a cast then wraps to the minimum
+    (eagerly) or saturates (under XLA); the float just below is safe everywhere. Exact for 8/16-bit.
+    """
+    low, high = float_dtype.as_numpy_dtype(dtype.min), float_dtype.as_numpy_dtype(dtype.max)
+    if float(high) > dtype.max:
+        high = np.nextafter(high, float_dtype.as_numpy_dtype(0))
+    if float(low) < dtype.min:
+        low = np.nextafter(low, float_dtype.as_numpy_dtype(0))
+    return float(low), float(high)
+
+
 def from_compute(values: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
     """Cast float results back to ``dtype``; integer dtypes are rounded and clipped to their range."""
     dtype = tf.as_dtype(dtype)
     if dtype.is_integer:
-        values = tf.clip_by_value(tf.round(values), dtype.min, dtype.max)
+        if values.dtype.is_floating:
+            low, high = _float_bounds(dtype, values.dtype)
+            values = tf.clip_by_value(tf.round(values), low, high)
+        else:
+            values = tf.clip_by_value(tf.round(values), dtype.min, dtype.max)
     return tf.cast(values, dtype)
+
+
+def dtype_range(dtype: tf.DType) -> tuple[float, float] | None:
+    """``(min, max)`` of an integer dtype as floats (e.g. ``(0.0, 65535.0)`` for uint16); None for floats.
+
+    Example:
+    >>> dtype_range(tf.uint16)
+    (0.0, 65535.0)
+    """
+    dtype = tf.as_dtype(dtype)
+    if not dtype.is_integer:
+        return None
+    return float(dtype.min), float(dtype.max)
 
 
 def batch_vector(values, batch_size, dtype=tf.float32, name: str = "values") -> tf.Tensor:
