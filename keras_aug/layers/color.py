@@ -2,7 +2,11 @@
 
 ``RandomBrightness`` and ``RandomContrast`` take Keras 3's arguments with Keras' documented meaning;
 ``RandomBrightnessContrast`` and ``RandomGamma`` take albumentations' arguments (and its default ``p=0.5``).
-All of them draw one parameter per sample and keep the input dtype (uint8 in, uint8 out).
+All of them draw one parameter per sample and keep the input dtype (uint8 in, uint8 out; uint16 in,
+uint16 out at full 16-bit depth), rounding and clipping to ``value_range``. ``value_range=None`` (the
+default) means the dtype's range for 8- and 16-bit integer images (``(0, 255)`` for uint8, ``(0, 65535)``
+for uint16, ``(-32768, 32767)`` for int16) and ``(0, 255)`` for floats and int32/int64, as in Keras; pass
+``(0, 4095)`` for 12-bit data stored in uint16, or ``(0, 1)`` for floats in [0, 1].
 """
 
 from __future__ import annotations
@@ -50,10 +54,22 @@ def _fused(op, value_range: tuple[float, float]):
     return tf.function(apply_op, jit_compile=True, reduce_retracing=True)
 
 
+def _check_layer_value_range(value_range) -> tuple[float, float] | None:
+    return None if value_range is None else color.check_value_range(value_range)
+
+
 class _ColorAugmentation(BaseAugmentation):
-    """Shared pieces of the color layers."""
+    """Shared pieces of the color layers: ``value_range`` (None: the input dtype's range, see the module)."""
 
     handles_apply = True  # non-applied samples are put back inside the fused op
+
+    def range_for(self, images) -> tuple[float, float]:
+        """The ``(low, high)`` these images hold: ``value_range``, or by default their dtype's range."""
+        return color.resolve_value_range(self.value_range, images.dtype)
+
+    def get_config(self):
+        value_range = None if self.value_range is None else list(self.value_range)
+        return {**super().get_config(), "value_range": value_range}
 
 
 @functools.cache
@@ -91,7 +107,8 @@ class RandomBrightness(_ColorAugmentation):
     Args:
         factor: a float ``f`` in [-1, 1] (offset fraction drawn from ``[-|f|, |f|]``) or a pair
             ``(lower, upper)`` in [-1, 1]; -1 turns an image black, 1 white.
-        value_range: ``(low, high)`` of the input values; results are clipped to it. Default ``(0, 255)``.
+        value_range: ``(low, high)`` of the input values; results are clipped to it. Default ``None``:
+            the dtype's range for 8/16-bit integers (0-65535 for uint16), else ``(0, 255)`` (Keras).
         p: per-sample probability (default 1.0). seed: integer seed.
 
     Example:
@@ -102,21 +119,22 @@ class RandomBrightness(_ColorAugmentation):
 
     default_p = 1.0
 
-    def __init__(self, factor, value_range=(0, 255), seed=None, p=None, **kwargs):  # Keras' order
+    def __init__(self, factor, value_range=None, seed=None, p=None, **kwargs):  # Keras' order
         super().__init__(p=p, seed=seed, **kwargs)
         expected = "a float in [-1, 1] or a pair (lower, upper) of floats in [-1, 1]"
         self.factor = _range(factor, "factor", expected, lambda f: (-abs(f), abs(f)), -1.0, 1.0)
-        self.value_range = color.check_value_range(value_range)
+        self.value_range = _check_layer_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
-        low, high = self.value_range
+        low, high = self.range_for(images)
         return _compiled(_draw_uniform, key="delta", bounds=self.factor, scale=high - low)(seed, images)
 
     def augment_images(self, images, params):
-        return _fused(color.brightness, self.value_range)(images, params["apply"], params["delta"])
+        fused = _fused(color.brightness, self.range_for(images))
+        return fused(images, params["apply"], params["delta"])
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range)}
+        return {**super().get_config(), "factor": list(self.factor)}
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -129,7 +147,8 @@ class RandomContrast(_ColorAugmentation):
 
     Args:
         factor: a float in [0, 1] or a pair ``(lower, upper)`` with ``lower`` in [0, 1] and ``upper >= 0``.
-        value_range: ``(low, high)`` of the input values. Default ``(0, 255)``.
+        value_range: ``(low, high)`` of the input values; results are clipped to it. Default ``None``:
+            the dtype's range for 8/16-bit integers (0-65535 for uint16), else ``(0, 255)`` (Keras).
         p: per-sample probability (default 1.0). seed: integer seed.
 
     Example:
@@ -140,7 +159,7 @@ class RandomContrast(_ColorAugmentation):
 
     default_p = 1.0
 
-    def __init__(self, factor, value_range=(0, 255), seed=None, p=None, **kwargs):  # Keras' order
+    def __init__(self, factor, value_range=None, seed=None, p=None, **kwargs):  # Keras' order
         super().__init__(p=p, seed=seed, **kwargs)
         expected = "a float in [0, 1] or a pair (lower, upper) with lower in [0, 1] and upper >= 0"
         if _number(factor) and not 0.0 <= factor <= 1.0:
@@ -148,17 +167,17 @@ class RandomContrast(_ColorAugmentation):
         self.factor = _range(factor, "factor", expected, lambda f: (f, f), 0.0)
         if self.factor[0] > 1.0:
             raise ValueError(f"`factor` must be {expected}, got {factor!r}.")
-        self.value_range = color.check_value_range(value_range)
+        self.value_range = _check_layer_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
         bounds = (1.0 - self.factor[0], 1.0 + self.factor[1])
         return _compiled(_draw_uniform, key="factor", bounds=bounds)(seed, images)
 
     def augment_images(self, images, params):
-        return _fused(color.contrast, self.value_range)(images, params["apply"], params["factor"])
+        return _fused(color.contrast, self.range_for(images))(images, params["apply"], params["factor"])
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range)}
+        return {**super().get_config(), "factor": list(self.factor)}
 
 
 def _safe_alpha_beta(alpha, beta, max_value: float):
@@ -186,7 +205,9 @@ class RandomBrightnessContrast(_ColorAugmentation):
         contrast_limit: float ``f`` or ``(lower, upper)``, lower >= -1. Default 0.2.
         brightness_by_max: scale brightness by the range (True) or the image mean (False).
         ensure_safe_range: shrink alpha/beta so no pixel of the range overflows (albumentations' rule).
-        value_range: ``(low, high)`` of the input values. Default ``(0, 255)``.
+        value_range: ``(low, high)`` of the input values; results are clipped to it and brightness is a
+            fraction of ``high - low``. Default ``None``: the dtype's range for 8/16-bit integers
+            (0-65535 for uint16, like albumentations' max value per dtype), else ``(0, 255)``.
         p: per-sample probability (default 0.5, as albumentations). seed: integer seed.
 
     Example:
@@ -204,7 +225,7 @@ class RandomBrightnessContrast(_ColorAugmentation):
         brightness_by_max: bool = True,
         ensure_safe_range: bool = False,
         p=None,  # albumentations' positional order
-        value_range=(0, 255),
+        value_range=None,
         seed=None,
         **kwargs,
     ):
@@ -228,21 +249,22 @@ class RandomBrightnessContrast(_ColorAugmentation):
                 raise ValueError(f"`{name}` must be True or False, got {value!r}.")
         self.brightness_by_max = brightness_by_max
         self.ensure_safe_range = ensure_safe_range
-        self.value_range = color.check_value_range(value_range)
+        self.value_range = _check_layer_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
+        low, high = self.range_for(images)
         draw = _compiled(
             _draw_brightness_contrast,
             contrast_limit=self.contrast_limit,
             brightness_limit=self.brightness_limit,
             by_max=self.brightness_by_max,
             safe=self.ensure_safe_range,
-            max_value=self.value_range[1] - self.value_range[0],
+            max_value=high - low,
         )
         return draw(seed, images)
 
     def augment_images(self, images, params):
-        fused = _fused(color.brightness_contrast, self.value_range)
+        fused = _fused(color.brightness_contrast, self.range_for(images))
         return fused(images, params["apply"], params["alpha"], params["beta"])
 
     def get_config(self):
@@ -252,7 +274,6 @@ class RandomBrightnessContrast(_ColorAugmentation):
             "contrast_limit": list(self.contrast_limit),
             "brightness_by_max": self.brightness_by_max,
             "ensure_safe_range": self.ensure_safe_range,
-            "value_range": list(self.value_range),
         }
 
 
@@ -266,7 +287,8 @@ class RandomGamma(_ColorAugmentation):
 
     Args:
         gamma_limit: pair ``(lower, upper)`` of positive percentages or a number. Default ``(80, 120)``.
-        value_range: ``(low, high)`` of the input values. Default ``(0, 255)``.
+        value_range: ``(low, high)`` of the input values (the curve's fixed ends). Default ``None``: the
+            dtype's range for 8/16-bit integers (0-65535 for uint16), else ``(0, 255)``.
         p: per-sample probability (default 0.5, as albumentations). seed: integer seed.
 
     Example:
@@ -277,22 +299,23 @@ class RandomGamma(_ColorAugmentation):
 
     default_p = 0.5
 
-    def __init__(self, gamma_limit=(80, 120), p=None, value_range=(0, 255), seed=None, **kwargs):
+    def __init__(self, gamma_limit=(80, 120), p=None, value_range=None, seed=None, **kwargs):
         super().__init__(p=p, seed=seed, **kwargs)
         expected = "a positive number or a pair (lower, upper) of positive percentages, e.g. (80, 120)"
         self.gamma_limit = _range(gamma_limit, "gamma_limit", expected, lambda g: (min(1.0, g), max(1.0, g)))
         if self.gamma_limit[0] <= 0:
             raise ValueError(f"`gamma_limit` must be {expected}, got {gamma_limit!r}.")
-        self.value_range = color.check_value_range(value_range)
+        self.value_range = _check_layer_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
         return _compiled(_draw_uniform, key="gamma", bounds=self.gamma_limit, scale=0.01)(seed, images)
 
     def augment_images(self, images, params):
+        value_range = self.range_for(images)
         if images.dtype != tf.uint8:
-            return _fused(color.gamma, self.value_range)(images, params["apply"], params["gamma"])
+            return _fused(color.gamma, value_range)(images, params["apply"], params["gamma"])
         # uint8: per-sample tables (identity where not applied), then one lookup per pixel
-        tables = color.gamma_lut(params["gamma"], self.value_range)
+        tables = color.gamma_lut(params["gamma"], value_range)
         identity = tf.cast(tf.range(256), tf.uint8)
         tables = tf.where(params["apply"][:, tf.newaxis], tables, identity)
         return color.apply_lut(images, tables)
@@ -301,7 +324,6 @@ class RandomGamma(_ColorAugmentation):
         return {
             **super().get_config(),
             "gamma_limit": list(self.gamma_limit),
-            "value_range": list(self.value_range),
         }
 
 

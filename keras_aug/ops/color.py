@@ -4,8 +4,11 @@ Every op takes images ``[B, H, W, C]`` (or one image ``[H, W, C]``) of any numer
 parameters of shape ``[B]`` (a scalar is broadcast to every sample). Arithmetic runs in float32 (float64
 for float64 input) with one conversion in and one out; integer results are rounded to nearest (half to
 even; the uint8 fixed-point path of the linear ops rounds half up). ``value_range=(low, high)`` says
-what values the images hold (``(0, 255)`` for uint8, ``(0, 1)`` or ``(0, 255)`` for floats); results
-are clipped to it. Each op runs as XLA-compiled units (one fused pass over the pixels), also when
+what values the images hold; results are clipped to it. The default ``None`` means the dtype's range
+for 8- and 16-bit integer images (``(0, 255)`` for uint8, ``(0, 65535)`` for uint16, ``(-32768, 32767)``
+for int16) and ``(0, 255)`` otherwise (floats and wider integers, Keras' convention); pass e.g.
+``(0, 4095)`` for 12-bit data in uint16, or ``(0, 1)`` for floats in [0, 1]. 16-bit images keep their full depth (float32 holds every uint16
+value exactly). Each op runs as XLA-compiled units (one fused pass over the pixels), also when
 called eagerly or inside ``tf.data``, and inlines into a caller's own ``jit_compile=True`` function.
 """
 
@@ -17,9 +20,11 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
-from keras_aug.ops._utils import compute_dtype, from_batch, from_compute, to_batch, to_compute
+from keras_aug.ops._utils import compute_dtype, dtype_range, from_batch, from_compute, to_batch, to_compute
 
 ValueRange = Sequence[float]
+#: What ``value_range=None`` means for floats and int32/int64 (Keras' default for its intensity layers).
+DEFAULT_VALUE_RANGE = (0.0, 255.0)
 _MAX_ALPHA = 4096.0  # uint8 fixed point: |alpha| and |beta| are clamped so int32 cannot overflow
 _MAX_BETA = 2.0**20
 
@@ -41,6 +46,26 @@ def check_value_range(value_range: ValueRange, name: str = "value_range") -> tup
     if not low < high:
         raise ValueError(message)
     return low, high
+
+
+def resolve_value_range(value_range: ValueRange | None, dtype) -> tuple[float, float]:
+    """``value_range`` checked, or for ``None`` the range ``dtype`` images hold by default.
+
+    ``None`` means the dtype's own range for 8- and 16-bit integers (``(0, 255)`` for uint8, ``(0, 65535)``
+    for uint16, ``(-32768, 32767)`` for int16), and ``(0, 255)`` for floats and wider integers, as Keras'
+    ``RandomBrightness``/``RandomContrast`` assume (int32 images usually hold uint8 or 12-bit values, and
+    their full range would make relative factors meaningless).
+
+    Example:
+    >>> resolve_value_range(None, tf.uint16), resolve_value_range((0, 4095), tf.uint16)
+    ((0.0, 65535.0), (0.0, 4095.0))
+    """
+    if value_range is None:
+        dtype = tf.as_dtype(dtype)
+        if dtype.is_integer and dtype.size <= 2:
+            return dtype_range(dtype)
+        return DEFAULT_VALUE_RANGE
+    return check_value_range(value_range)
 
 
 def _per_sample(values, images: tf.Tensor, name: str) -> tf.Tensor:
@@ -149,7 +174,7 @@ def _denormalize_kernel(images: tf.Tensor, mean: tf.Tensor, std: tf.Tensor, dtyp
     return from_compute(to_compute(images) * std + mean, dtype)
 
 
-def brightness(images, delta, value_range: ValueRange = (0, 255)) -> tf.Tensor:
+def brightness(images, delta, value_range: ValueRange | None = None) -> tf.Tensor:
     """Add ``delta`` (in the images' own units, one value per sample) and clip to ``value_range``.
 
     ``out = clip(x + delta, low, high)``. Keras' ``RandomBrightness(factor)`` corresponds to
@@ -159,14 +184,14 @@ def brightness(images, delta, value_range: ValueRange = (0, 255)) -> tf.Tensor:
     >>> brightness(tf.constant([[[[250]]]], tf.uint8), 10.0).numpy().ravel().tolist()
     [255]
     """
-    low, high = check_value_range(value_range)
     images, single = to_batch(images)
+    low, high = resolve_value_range(value_range, images.dtype)
     delta = _per_sample(delta, images, "delta")
     out = _jit(_affine_kernel, low=low, high=high)(images, tf.ones_like(delta), delta)
     return from_batch(out, single)
 
 
-def contrast(images, factor, value_range: ValueRange = (0, 255)) -> tf.Tensor:
+def contrast(images, factor, value_range: ValueRange | None = None) -> tf.Tensor:
     """Scale each channel's distance from its own mean by ``factor`` (per sample), then clip.
 
     ``out = clip((x - mean) * factor + mean, low, high)`` with ``mean`` taken over height and width of each
@@ -177,13 +202,13 @@ def contrast(images, factor, value_range: ValueRange = (0, 255)) -> tf.Tensor:
     >>> contrast(x, 2.0).numpy().ravel().tolist()
     [0.0, 40.0]
     """
-    low, high = check_value_range(value_range)
     images, single = to_batch(images)
+    low, high = resolve_value_range(value_range, images.dtype)
     factor = _per_sample(factor, images, "factor")
     return from_batch(_jit(_contrast_kernel, low=low, high=high)(images, factor), single)
 
 
-def brightness_contrast(images, alpha, beta, value_range: ValueRange = (0, 255)) -> tf.Tensor:
+def brightness_contrast(images, alpha, beta, value_range: ValueRange | None = None) -> tf.Tensor:
     """Albumentations' ``RandomBrightnessContrast`` formula in one pass: ``clip(alpha * x + beta)``.
 
     ``alpha`` (contrast, ``1 + contrast_limit draw``) and ``beta`` (brightness, in the images' units) are
@@ -194,14 +219,14 @@ def brightness_contrast(images, alpha, beta, value_range: ValueRange = (0, 255))
     >>> brightness_contrast(x, 1.5, -20.0).numpy().ravel().tolist()
     [130]
     """
-    low, high = check_value_range(value_range)
     images, single = to_batch(images)
+    low, high = resolve_value_range(value_range, images.dtype)
     alpha = _per_sample(alpha, images, "alpha")
     beta = _per_sample(beta, images, "beta")
     return from_batch(_jit(_affine_kernel, low=low, high=high)(images, alpha, beta), single)
 
 
-def gamma(images, gamma, value_range: ValueRange = (0, 255)) -> tf.Tensor:
+def gamma(images, gamma, value_range: ValueRange | None = None) -> tf.Tensor:
     """Gamma curve on the range: ``low + (high - low) * ((x - low) / (high - low)) ** gamma``.
 
     ``gamma`` (> 0, per sample) below 1 brightens, above 1 darkens; the range's ends stay fixed.
@@ -211,22 +236,24 @@ def gamma(images, gamma, value_range: ValueRange = (0, 255)) -> tf.Tensor:
     >>> gamma(x, 0.5, value_range=(0, 1)).numpy().ravel().tolist()
     [0.5]
     """
-    low, high = check_value_range(value_range)
     images, single = to_batch(images)
+    low, high = resolve_value_range(value_range, images.dtype)
     exponent = _per_sample(gamma, images, "gamma")
     if images.dtype == tf.uint8:
         return from_batch(apply_lut(images, gamma_lut(exponent[:, 0, 0, 0], (low, high))), single)
     return from_batch(_jit(_gamma_kernel, low=low, high=high)(images, exponent), single)
 
 
-def gamma_lut(gamma, value_range: ValueRange = (0, 255)) -> tf.Tensor:
+def gamma_lut(gamma, value_range: ValueRange | None = None) -> tf.Tensor:
     """The uint8 lookup tables ``[B, 256]`` of :func:`gamma` (``gamma`` is ``[B]``) for :func:`apply_lut`.
+
+    ``value_range`` (default ``(0, 255)``) is the range of the uint8 images the tables are for.
 
     Example:
     >>> int(gamma_lut([0.5], (0, 255))[0, 64])
     128
     """
-    low, high = check_value_range(value_range)
+    low, high = resolve_value_range(value_range, tf.uint8)
     exponent = tf.cast(tf.convert_to_tensor(gamma), tf.float32)
     if exponent.shape.rank != 1:
         raise ValueError(f"`gamma` must be a [batch] vector, got shape {exponent.shape}.")
@@ -261,7 +288,7 @@ def apply_lut(images, tables) -> tf.Tensor:
     return from_batch(_jit(_lookup_kernel)(images, tables), single)
 
 
-def blend(image1, image2, factor, value_range: ValueRange = (0, 255)) -> tf.Tensor:
+def blend(image1, image2, factor, value_range: ValueRange | None = None) -> tf.Tensor:
     """``image1 + factor * (image2 - image1)``, clipped to ``value_range``, in ``image1``'s dtype.
 
     ``factor`` (per sample) 0 gives ``image1``, 1 gives ``image2``; values outside [0, 1] extrapolate
@@ -273,8 +300,8 @@ def blend(image1, image2, factor, value_range: ValueRange = (0, 255)) -> tf.Tens
     >>> blend(a, b, 0.25).numpy().ravel().tolist()
     [50]
     """
-    low, high = check_value_range(value_range)
     image1, single = to_batch(image1)
+    low, high = resolve_value_range(value_range, image1.dtype)
     image2, _ = to_batch(image2)
     factor = _per_sample(factor, image1, "factor")
     return from_batch(_jit(_blend_kernel, low=low, high=high)(image1, image2, factor), single)
