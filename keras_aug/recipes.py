@@ -29,6 +29,7 @@ from keras_aug.layers.compose import OneOf, Pipeline
 from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.layers.geometric import RandomAffine, RandomFlip
 from keras_aug.layers.histogram import RandomCLAHE
+from keras_aug.ops.color import check_value_range
 
 
 def _seeds(seed: int | None, count: int) -> list:
@@ -53,7 +54,7 @@ def medical_gray(
     elastic_sigma: float = 5.0,
     elastic_p: float = 0.25,
     fill_mode: str = "constant",
-    value_range=(0, 255),
+    value_range=None,
     seed: int | None = None,
     name: str = "medical_gray",
 ) -> Pipeline:
@@ -67,8 +68,10 @@ def medical_gray(
     ``fill_mode="constant"`` with the range's low end (black) by default, since mirrored anatomy is
     implausible. Segmentation masks in dict inputs follow the geometry (nearest, filled with 0).
 
-    Inputs: ``[B, H, W, 1]`` (or RGB ``[B, H, W, 3]``) uint8 images, or floats with ``value_range``
-    (e.g. ``(0, 1)``). Pass ``0`` (or ``p=0``) to switch a step's effect off.
+    Inputs: ``[B, H, W, 1]`` (or RGB ``[B, H, W, 3]``) uint8 or uint16 images at full depth, or floats
+    with ``value_range`` (e.g. ``(0, 1)``). ``value_range=None`` (default) means each image dtype's own
+    range (0-255 for uint8, 0-65535 for uint16, ``(0, 255)`` for floats in the intensity steps); pass
+    ``(0, 4095)`` for 12-bit data stored in uint16. Pass ``0`` (or ``p=0``) to switch a step's effect off.
 
     Example:
     >>> import tensorflow as tf
@@ -77,8 +80,9 @@ def medical_gray(
     TensorShape([2, 64, 64, 1])
     """
     seeds = _seeds(seed, 4)
-    low = float(value_range[0])
-    clahe_range = None if tuple(value_range) == (0, 255) else value_range
+    if value_range is not None:
+        value_range = tuple(check_value_range(value_range))
+    low = 0.0 if value_range is None else value_range[0]
     return Pipeline(
         [
             RandomAffine(
@@ -100,7 +104,7 @@ def medical_gray(
             RandomCLAHE(
                 clip_limit=clahe_clip_limit,
                 tile_grid_size=clahe_tile_grid_size,
-                value_range=clahe_range,
+                value_range=value_range,
                 p=clahe_p,
                 seed=seeds[2],
             ),
@@ -127,7 +131,7 @@ def classification(
     gamma_limit=(80, 120),
     color_p: float = 0.8,
     fill_mode: str = "reflect",
-    value_range=(0, 255),
+    value_range=None,
     seed: int | None = None,
     name: str = "classification",
 ) -> Pipeline:
@@ -138,7 +142,8 @@ def classification(
     ``color_p`` one of ``RandomBrightnessContrast`` or ``RandomGamma`` (``OneOf``, equal weights).
     Add CutMix/MixUp after batching with :class:`keras_aug.data.MixBatches` (see the module docstring).
 
-    Inputs: RGB (or gray) uint8 images, or floats with ``value_range`` (e.g. ``(0, 1)``).
+    Inputs: RGB (or gray) uint8 or uint16 images, or floats with ``value_range`` (e.g. ``(0, 1)``);
+    ``None`` (default) means the dtype's range for 8/16-bit integers and ``(0, 255)`` for floats.
 
     Example:
     >>> import tensorflow as tf
