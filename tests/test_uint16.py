@@ -130,6 +130,8 @@ def cases(name):
         (np.int16, -1024, 3071, True),  # CT in Hounsfield units
         (np.int32, 0, 4095, True),
     ):
+        if dtype is np.int32 and name not in RANGE_LAYERS | {"RandomRotation", "MixUp"}:
+            continue  # int32 runs the same float paths as int16: a sample of layers is enough
         marks = []
         if name in ("Equalize", "RandomCLAHE"):
             marks = [pytest.mark.xfail(strict=True, reason=HISTOGRAM_REASON)]
