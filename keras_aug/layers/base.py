@@ -8,6 +8,8 @@ probability ``p``, seeds, dtype preservation and serialization.
 
 from __future__ import annotations
 
+import random as python_random
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -83,7 +85,7 @@ class BaseAugmentation(keras.layers.Layer):
     ...         return {}
     ...     def augment_images(self, images, params):
     ...         return 255 - images
-    >>> Invert()(tf.zeros([2, 2, 1], tf.uint8))[0, 0, 0].numpy()
+    >>> int(Invert()(tf.zeros([2, 2, 1], tf.uint8))[0, 0, 0])
     255
     """
 
@@ -111,7 +113,9 @@ class BaseAugmentation(keras.layers.Layer):
             raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
         self.seed = seed
         self.data_format = check_data_format(data_format)
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed_generator = _seed_generator(seed)
+        # Every draw and every op is XLA-compilable (counter-based hashing, no ImageProjectiveTransform),
+        # so a model compiled with jit_compile=True stays compiled with XLA.
         self.supports_jit = True
         self._convert_input_args = False
         self._allow_non_tensor_positional_args = True
@@ -145,14 +149,28 @@ class BaseAugmentation(keras.layers.Layer):
     # -- the machinery -------------------------------------------------------------------------
 
     def __call__(self, inputs, *args, **kwargs):
+        _check_backend(self, inputs)
         # Keras refuses nested inputs that mix NumPy arrays and tensors (e.g. ragged boxes); convert first.
         inputs = keras.tree.map_structure(_as_tensor, inputs)
         return super().__call__(inputs, *args, **kwargs)
 
+    def next_seed(self, images: tf.Tensor) -> tf.Tensor:
+        """The seed (int32 ``[2]``) for one call on ``images`` ``[B, H, W, C]``; advances the layer's state.
+
+        The layer's counter alone is not enough once the layer is copied: tf.data service serializes the
+        dataset graph, state included, to every worker, and ``MirroredStrategy`` mirrors it to every
+        replica, so the copies would replay one stream. Folded in as well (see :func:`mix_seed`): a
+        fingerprint of the batch (different elements, different draws; the same seed and the same
+        inputs still give the same draws, eagerly, in tf.data and under XLA), the replica id under
+        ``tf.distribute``, and, for ``seed=None`` layers only, a fresh random salt from TF's stateful
+        generator (seeded per graph copy, or by ``tf.random.set_seed`` / ``keras.utils.set_random_seed``).
+        """
+        return mix_seed(self.seed_generator.next(), images, unseeded=self.seed is None)
+
     def draw_params(self, images: tf.Tensor) -> dict:
         """Draw the parameters for a batch ``[B, H, W, C]``, including ``apply`` (bool ``[B]``)."""
         batch_size = tf.shape(images)[0]
-        apply_seed, params_seed = tf.unstack(krandom.split(self.seed_generator.next(), 2))
+        apply_seed, params_seed = tf.unstack(krandom.split(self.next_seed(images), 2))
         params = dict(self.get_params(batch_size, images, params_seed))
         if self.p >= 1.0:
             params["apply"] = tf.ones([batch_size], tf.bool)
@@ -241,6 +259,126 @@ def _keep_unapplied(apply, augmented, original):
     """Per sample, the augmented or the original tensor (one fused XLA pass instead of a broadcast op)."""
     apply = tf.reshape(apply, [-1] + [1] * (original.shape.rank - 1))
     return tf.where(apply, augmented, original)
+
+
+#: Values sampled per image for the batch fingerprint (a strided sample: cheap, and enough to tell real
+#: images apart); neighbouring samples are compared, two bits per pair.
+FINGERPRINT_SAMPLES = 17
+
+
+def _orderings(images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """``(after > before, after < before)`` for neighbouring samples of each image: two bool ``[B, 16]``."""
+    images = tf.convert_to_tensor(images)
+    flat = tf.reshape(images, [tf.shape(images)[0], -1])
+    k = np.arange(FINGERPRINT_SAMPLES)
+    if flat.shape[1] is not None:  # static: the sample positions are constants
+        index = tf.constant(
+            np.minimum((2 * k + 1) * flat.shape[1] // (2 * FINGERPRINT_SAMPLES), flat.shape[1] - 1)
+        )
+    else:
+        size = tf.shape(flat)[1]
+        index = tf.minimum((2 * k + 1) * size // (2 * FINGERPRINT_SAMPLES), tf.maximum(size - 1, 0))
+    values = tf.gather(flat, index, axis=1)
+    before, after = values[:, :-1], values[:, 1:]
+    return after > before, after < before
+
+
+def _ordering_hash(greater: tf.Tensor, less: tf.Tensor) -> tf.Tensor:
+    shift = 2 * tf.range(FINGERPRINT_SAMPLES - 1, dtype=tf.int64)
+    bits = tf.bitwise.left_shift(tf.cast(greater, tf.int64), shift)
+    bits += tf.bitwise.left_shift(tf.cast(less, tf.int64), shift + 1)
+    words = tf.cast(tf.reduce_sum(bits, axis=1), tf.uint32)  # 32 bits per image
+    position = tf.bitcast(tf.range(tf.size(words), dtype=tf.int32), tf.uint32)
+    hashed = krandom._mix32(tf.bitwise.bitwise_xor(words, krandom._mix32(position + krandom._u32(0x5EED))))
+    return tf.reduce_sum(tf.cast(hashed, tf.int64)) % (1 << 32)
+
+
+def fingerprint(images: tf.Tensor) -> tf.Tensor:
+    """A hash (int64 in ``[0, 2**32)``) of the ordering of a strided pixel sample of each image in a batch.
+
+    Only comparisons between sampled values enter it, so any increasing change of units leaves it
+    unchanged: the same pictures as uint8, as float32 in ``[0, 1]`` or as int32 hash alike (a seeded
+    layer then augments them alike). Images whose samples are all equal (blank images) hash alike.
+    Costs a gather of ``17 * B`` values: negligible next to any augmentation.
+
+    Example:
+    >>> noise = tf.random.stateless_uniform([2, 8, 8, 3], [1, 2], maxval=256, dtype=tf.int32)
+    >>> a = fingerprint(tf.cast(noise, tf.uint8))
+    >>> bool(a == fingerprint(tf.cast(noise, tf.float32) / 255)), bool(a == fingerprint(noise[::-1]))
+    (True, False)
+    """
+    return _ordering_hash(*_orderings(images))
+
+
+@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
+def _fold(seed, greater, less, replica, salt):
+    """One XLA unit (one op in a tf.data graph instead of ~150): the seed with everything folded in."""
+    seed = krandom.fold_in(seed, _ordering_hash(greater, less))
+    return krandom.fold_in(krandom.fold_in(seed, replica), salt)
+
+
+def mix_seed(seed, images: tf.Tensor, unseeded: bool = False) -> tf.Tensor:
+    """Fold into ``seed`` what tells copies of a pipeline apart, so that they do not replay one stream.
+
+    Args:
+        seed: the layer's next counter seed (integer ``[2]``).
+        images: the batch being augmented; its :func:`fingerprint` is folded in.
+        unseeded: also fold in a fresh value from TF's stateful RNG (for layers built with ``seed=None``,
+            whose initial state is otherwise the same in every copy of the graph).
+
+    Under ``tf.distribute`` with several replicas, the replica id is folded in too.
+    Returns an int32 ``[2]`` seed for :mod:`keras_aug.ops.random`.
+    """
+    replica = tf.constant(0, tf.int32)
+    context = tf.distribute.get_replica_context()
+    if context is not None and context.num_replicas_in_sync > 1:
+        replica = tf.cast(context.replica_id_in_sync_group, tf.int32)
+    salt = tf.constant(0, tf.int32)
+    if unseeded:
+        salt = tf.random.uniform([], 0, 2**31 - 1, dtype=tf.int32)
+    greater, less = _orderings(images)
+    return _fold(tf.cast(seed, tf.int64), greater, less, replica, salt)
+
+
+class _TFSeedGenerator:
+    """``keras.random.SeedGenerator``'s ``next()`` over a ``tf.Variable``, for non-TensorFlow backends.
+
+    The layers run as TF ops (in tf.data) on every backend; a JAX or torch variable read inside a
+    dataset function would be frozen into the graph as a constant, and every batch would get one seed.
+    """
+
+    def __init__(self, seed: int | None):
+        initial = python_random.randint(1, int(1e9)) if seed is None else seed
+        self.state = tf.Variable([initial, 0], dtype=tf.int64, trainable=False, name="seed_generator_state")
+
+    def next(self) -> tf.Tensor:
+        value = tf.identity(self.state.read_value())
+        self.state.assign_add(tf.constant([0, 1], tf.int64))
+        return value
+
+
+def _seed_generator(seed: int | None):
+    if keras.backend.backend() == "tensorflow":
+        return keras.random.SeedGenerator(seed)
+    return _TFSeedGenerator(seed)
+
+
+_HOST_VALUES = (np.ndarray, np.generic, int, float, bool, str, bytes)
+
+
+def _check_backend(layer, inputs) -> None:
+    """keras_aug layers are TF ops: on another Keras backend they run in tf.data, never inside a model."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return
+    for value in keras.tree.flatten(inputs):
+        if not (value is None or tf.is_tensor(value) or isinstance(value, _HOST_VALUES)):
+            raise ValueError(
+                f"{type(layer).__name__} runs TensorFlow ops, so it cannot sit inside a model (or run on "
+                f"{type(value).__name__} inputs) with the Keras {backend!r} backend. Apply it in the input "
+                "pipeline instead: `dataset.map(layer)` on a tf.data.Dataset (or call it on NumPy arrays / "
+                "tf tensors), then `model.fit(dataset)`. Inside models it needs KERAS_BACKEND=tensorflow."
+            )
 
 
 def _as_tensor(value):
