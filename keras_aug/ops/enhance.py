@@ -1,0 +1,69 @@
+"""PIL ``ImageEnhance``-style ops with tensorflow-addons' names: :func:`sharpness`.
+
+Images are ``[B, H, W, C]`` (or one ``[H, W, C]`` image) of any numeric dtype, factors scalars or per
+sample ``[B]``. Arithmetic runs in float32 (float64 for float64 input) as one XLA unit; integer results
+are rounded to nearest (PIL and tfa truncate the final blend) and every result is clipped to
+``value_range``.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_aug.ops._utils import compute_dtype, from_batch, from_compute, to_batch, to_compute
+from keras_aug.ops.color import ValueRange, check_value_range
+
+
+def _jit(fn):
+    return tf.function(fn, jit_compile=True, reduce_retracing=True, autograph=False)
+
+
+def _per_sample(values, images: tf.Tensor, name: str) -> tf.Tensor:
+    values = tf.cast(tf.convert_to_tensor(values), compute_dtype(images.dtype))
+    if values.shape.rank not in (None, 0, 1):
+        raise ValueError(f"`{name}` must be a scalar or a [batch] vector, got shape {values.shape}.")
+    return tf.reshape(tf.broadcast_to(values, tf.shape(images)[:1]), [-1, 1, 1, 1])
+
+
+def _smooth(work: tf.Tensor) -> tf.Tensor:
+    """PIL's ``ImageFilter.SMOOTH`` (``[[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13``) with the border kept."""
+    padded = tf.pad(work, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
+    rows = padded[:, :-2] + padded[:, 1:-1] + padded[:, 2:]
+    box = rows[:, :, :-2] + rows[:, :, 1:-1] + rows[:, :, 2:]
+    smooth = (box + 4.0 * work) / 13.0
+    shape = tf.shape(work)
+    row, col = tf.range(shape[1]), tf.range(shape[2])
+    inner_rows = (row > 0) & (row < shape[1] - 1)
+    inner_cols = (col > 0) & (col < shape[2] - 1)
+    interior = (
+        inner_rows[tf.newaxis, :, tf.newaxis, tf.newaxis] & inner_cols[tf.newaxis, tf.newaxis, :, tf.newaxis]
+    )
+    return tf.where(interior, smooth, work)
+
+
+@_jit
+def _sharpness(images, factor, low: float, high: float):
+    work = to_compute(images)
+    degenerate = _smooth(work)
+    out = degenerate + factor * (work - degenerate)
+    return from_compute(tf.clip_by_value(out, low, high), images.dtype)
+
+
+def sharpness(image, factor, value_range: ValueRange = (0, 255)) -> tf.Tensor:
+    """Sharpen or soften, like ``tfa.image.sharpness`` and PIL's ``ImageEnhance.Sharpness(image).enhance``.
+
+    Blends each image with its smoothed copy (PIL's ``SMOOTH`` 3x3 kernel, ``[[1, 1, 1], [1, 5, 1],
+    [1, 1, 1]] / 13``, with the one-pixel border left as it is): ``smooth + factor * (image - smooth)``.
+    ``factor`` 0 gives the smoothed image, 1 the original, above 1 sharpens; a scalar or one per sample
+    ``[B]``. The result is clipped to ``value_range`` (``(0, 1)`` for float images in [0, 1]); uint8
+    results are within 1 of PIL for factors in [0, 2] and equal to it for 0, 1 and 2.
+
+    Example:
+    >>> image = tf.constant([[[0], [0], [0]], [[0], [130], [0]], [[0], [0], [0]]], tf.uint8)
+    >>> sharpness(image, 0.0)[..., 0].numpy().tolist()
+    [[0, 0, 0], [0, 50, 0], [0, 0, 0]]
+    """
+    low, high = check_value_range(value_range)
+    images, single = to_batch(image)
+    factor = _per_sample(factor, images, "factor")
+    return from_batch(_sharpness(images, factor, low, high), single)
