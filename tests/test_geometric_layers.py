@@ -283,3 +283,15 @@ def test_jit_compiled_model_keeps_xla_and_trains(batch):
     model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=True)
     model.fit(batch.astype(np.float32), np.arange(8) % 2, epochs=1, batch_size=4, verbose=0)
     assert model.jit_compile is True
+
+
+def test_dataset_map_on_image_label_tuples(batch):
+    """dataset.map(layer) calls layer(images, labels): labels must not be taken for `training`."""
+    ds = tf.data.Dataset.from_tensor_slices((batch, np.arange(8))).batch(4)
+    images, labels = next(iter(ds.map(RandomRotation(0.2, seed=0))))
+    assert images.shape == (4, H, W, 3) and not np.array_equal(images.numpy(), batch[:4])
+    np.testing.assert_array_equal(labels, np.arange(4))
+    weighted = tf.data.Dataset.from_tensor_slices((batch, np.arange(8), np.ones(8))).batch(4)
+    images, labels, weights = next(iter(weighted.map(RandomFlip(p=1.0))))
+    np.testing.assert_array_equal(images.numpy(), batch[:4, ::-1, ::-1])
+    np.testing.assert_array_equal(weights, np.ones(4))

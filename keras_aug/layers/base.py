@@ -149,6 +149,9 @@ class BaseAugmentation(keras.layers.Layer):
     # -- the machinery -------------------------------------------------------------------------
 
     def __call__(self, inputs, *args, **kwargs):
+        if args and _is_data(args[0]):
+            # dataset.map(layer) on (images, labels[, weights]) elements calls layer(images, labels[, weights]).
+            inputs, args = (inputs, *args), ()
         _check_backend(self, inputs)
         # Keras refuses nested inputs that mix NumPy arrays and tensors (e.g. ragged boxes); convert first.
         inputs = keras.tree.map_structure(_as_tensor, inputs)
@@ -381,6 +384,15 @@ def _check_backend(layer, inputs) -> None:
             )
 
 
+def _is_data(value) -> bool:
+    """True for a tensor or array passed positionally (labels), False for a ``training`` flag."""
+    if isinstance(value, (bool, type(None))):
+        return False
+    if isinstance(value, tf.Tensor) and value.dtype == tf.bool and value.shape.rank == 0:
+        return False  # a `training` flag given as a tensor
+    return isinstance(value, (tf.Tensor, tf.RaggedTensor, np.ndarray, dict)) or keras.ops.is_tensor(value)
+
+
 def _as_tensor(value):
     if isinstance(value, (np.ndarray, np.generic)):
         return tf.convert_to_tensor(value)
@@ -412,9 +424,11 @@ def _unpack(inputs):
             raise ValueError(f"Dict inputs must contain an {IMAGES!r} key, got keys {sorted(inputs)}.")
         return dict(inputs), dict
     if isinstance(inputs, (tuple, list)):
-        if len(inputs) != 2:
+        if len(inputs) not in (2, 3):
             raise ValueError(
-                f"Tuple inputs must be (images, labels), got a {type(inputs).__name__} of length {len(inputs)}."
+                "Tuple inputs must be (images, labels) or (images, labels, sample_weights), got a "
+                f"{type(inputs).__name__} of length {len(inputs)}."
             )
-        return {IMAGES: inputs[0], LABELS: inputs[1]}, lambda out: (out[IMAGES], out[LABELS])
+        rest = tuple(inputs[2:])  # sample weights pass through untouched
+        return {IMAGES: inputs[0], LABELS: inputs[1]}, lambda out: (out[IMAGES], out[LABELS], *rest)
     return {IMAGES: inputs}, lambda out: out[IMAGES]
