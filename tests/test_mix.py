@@ -182,7 +182,7 @@ def test_cutmix_pastes_partner_pixels_and_weights_labels_by_area(mode):
     np.testing.assert_allclose(out_labels.sum(-1), 1.0, atol=1e-6)
 
 
-def reference_cutout(images, holes, fills):
+def reference_fill_holes(images, holes, fills):
     out = images.copy()
     for b in range(len(images)):
         for n, (x1, y1, x2, y2) in enumerate(holes[b]):
@@ -191,21 +191,21 @@ def reference_cutout(images, holes, fills):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_cutout_constant_per_channel_and_per_hole(mode):
+def test_fill_holes_constant_per_channel_and_per_hole(mode):
     images = images_u8((2, 32, 48, 3))
     holes = np.array(
         [[[0, 0, 10, 5], [5, 2, 20, 12], [0, 0, 0, 0]], [[40, 20, 48, 32], [1, 1, 2, 2], [3, 3, 9, 30]]]
     )
-    out = run(mix.cutout, mode, images, holes, np.float32(7.0))
-    np.testing.assert_array_equal(out, reference_cutout(images, holes, np.full((2, 3), 7)))
-    out = run(mix.cutout, mode, images, holes, np.array([1.0, 2.0, 300.0], np.float32))
-    np.testing.assert_array_equal(out, reference_cutout(images, holes, np.tile([1, 2, 255], (2, 3, 1))))
+    out = run(mix.fill_holes, mode, images, holes, np.float32(7.0))
+    np.testing.assert_array_equal(out, reference_fill_holes(images, holes, np.full((2, 3), 7)))
+    out = run(mix.fill_holes, mode, images, holes, np.array([1.0, 2.0, 300.0], np.float32))
+    np.testing.assert_array_equal(out, reference_fill_holes(images, holes, np.tile([1, 2, 255], (2, 3, 1))))
     colours = np.random.default_rng(1).integers(0, 256, (2, 3, 3)).astype(np.uint8)
-    out = run(mix.cutout, mode, images, holes, colours)
-    np.testing.assert_array_equal(out, reference_cutout(images, holes, colours))
+    out = run(mix.fill_holes, mode, images, holes, colours)
+    np.testing.assert_array_equal(out, reference_fill_holes(images, holes, colours))
 
 
-def test_cutout_matches_albumentations_fill():
+def test_fill_holes_matches_albumentations_fill():
     from albumentations.augmentations.dropout.functional import cutout as albumentations_cutout
 
     images = images_u8((1, 32, 48, 3))
@@ -213,7 +213,99 @@ def test_cutout_matches_albumentations_fill():
     for fill in (0, 77, (10, 20, 30)):
         expected = albumentations_cutout(images[0], holes, fill, np.random.default_rng(0))
         fill_value = np.array(fill, np.float32)
-        np.testing.assert_array_equal(mix.cutout(images, holes[None], fill_value).numpy()[0], expected)
+        np.testing.assert_array_equal(mix.fill_holes(images, holes[None], fill_value).numpy()[0], expected)
+
+
+def test_kernels_keep_ranks_apart_across_many_shapes():
+    # The XLA units use reduce_retracing: mixing ranks and sizes once relaxed a shared trace to unknown rank.
+    boxes, partner = tf.constant([[0, 0, 2, 2], [1, 1, 3, 3]]), tf.constant([1, 0])
+    for size, rank in [(8, 4), (8, 3), (9, 4), (10, 3), (11, 4), (12, 3), (13, 4)]:
+        shape = (2, size, size + 1, 3)[:rank]
+        images = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+        expected = images.copy()
+        expected[0, 0:2, 0:2], expected[1, 1:3, 1:3] = images[1, 0:2, 0:2], images[0, 1:3, 1:3]
+        np.testing.assert_array_equal(mix.paste_boxes(images, boxes, partner).numpy(), expected)
+        expected = images.copy()
+        expected[0, 0:2, 0:2], expected[1, 1:3, 1:3] = 5.0, 5.0
+        np.testing.assert_array_equal(mix.fill_holes(images, boxes[:, None], 5.0).numpy(), expected)
+        out, _ = mix.mixup(images, None, tf.constant([0.5, 1.0]), partner)
+        np.testing.assert_array_equal(out.numpy()[1], images[1])
+
+
+def reference_tfa_cutout(images, mask_size, offsets, value):
+    """tfa.image.cutout's arithmetic: pads of max(0, c - m/2) before and max(0, L - c - m/2) after."""
+    out = images.copy()
+    height, width = images.shape[1:3]
+    half_h, half_w = mask_size[0] // 2, mask_size[1] // 2
+    for b, (cy, cx) in enumerate(offsets):
+        top, bottom = max(0, cy - half_h), height - max(0, height - cy - half_h)
+        left, right = max(0, cx - half_w), width - max(0, width - cx - half_w)
+        if bottom > top and right > left:
+            out[b, top:bottom, left:right] = value
+    return out
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_tfa_cutout_matches_numpy(mode):
+    images = images_u8((4, 20, 30, 3))
+    offsets = np.array([[0, 0], [10, 15], [19, 2], [3, 29]], np.int32)  # corners clip the rectangle
+    out = run(mix.cutout, mode, images, np.array([6, 8], np.int32), offsets, np.float32(300.0))
+    np.testing.assert_array_equal(out, reference_tfa_cutout(images, (6, 8), offsets, 255))
+    out = run(
+        mix.cutout, mode, images, np.int32(4), np.array([5, 7], np.int32), np.array([1, 2, 3], np.uint8)
+    )
+    np.testing.assert_array_equal(out, reference_tfa_cutout(images, (4, 4), [(5, 7)] * 4, [1, 2, 3]))
+
+
+def test_tfa_cutout_defaults_single_images_and_odd_sizes():
+    images = np.ones((2, 8, 10, 1), np.float32)
+    out = mix.cutout(images, (4, 6)).numpy()  # centre (0, 0): only the 2 x 3 quarter inside
+    np.testing.assert_array_equal(out, reference_tfa_cutout(images, (4, 6), [(0, 0)] * 2, 0.0))
+    assert out.sum() == 2 * (80 - 6)
+    single = mix.cutout(images[0], 20, offset=(4, 5), constant_values=0.5).numpy()
+    assert single.shape == (8, 10, 1) and (single == 0.5).all()  # larger than the image: all of it
+    assert mix.cutout(images, 2, offset=(-5, 3)).numpy().min() == 1.0  # entirely outside: nothing
+    with pytest.raises(ValueError, match="even"):
+        mix.cutout(images, (3, 4))
+    with pytest.raises(ValueError, match="even"):
+        mix.random_cutout(images, 5)
+
+
+def test_random_cutout_keeps_the_rectangle_inside_and_covers_every_centre():
+    images = np.ones((400, 12, 16, 3), np.uint8)
+    eager = mix.random_cutout(images, (4, 6), constant_values=0, seed=3).numpy()
+    xla = tf.function(lambda x: mix.random_cutout(x, (4, 6), seed=3), jit_compile=True)(images).numpy()
+    data = next(
+        iter(tf.data.Dataset.from_tensors(images).map(lambda x: mix.random_cutout(x, (4, 6), seed=3)))
+    )
+    np.testing.assert_array_equal(eager, xla)
+    np.testing.assert_array_equal(eager, data.numpy())
+    holes = eager[..., 0] == 0
+    assert (holes.sum(axis=(1, 2)) == 24).all()  # the whole 4 x 6 rectangle, every time
+    rows, cols = np.nonzero(holes.any(axis=2)), np.nonzero(holes.any(axis=1))
+    centres_y = np.array([r.min() for r in np.split(rows[1], np.cumsum(holes.any(axis=2).sum(1))[:-1])]) + 2
+    centres_x = np.array([c.min() for c in np.split(cols[1], np.cumsum(holes.any(axis=1).sum(1))[:-1])]) + 3
+    assert set(centres_y) == set(range(2, 10)) and set(centres_x) == set(range(3, 13))  # [m/2, L - m/2)
+    np.testing.assert_array_equal(
+        eager, reference_tfa_cutout(images, (4, 6), zip(centres_y, centres_x, strict=True), 0)
+    )
+    other = mix.random_cutout(images, (4, 6), seed=tf.constant([3, 1])).numpy()
+    assert not np.array_equal(other, eager)
+    # A mask at least as long as an axis is centred on it and covers all of it.
+    out = mix.random_cutout(images[:5], (12, 2), seed=0).numpy()[..., 0]
+    assert ((out == 0).sum(axis=(1, 2)) == 24).all() and (out == 0).any(axis=2).all()
+
+
+def test_random_cutout_without_seed_follows_the_global_generator():
+    images = np.ones((8, 10, 10, 1), np.float32)
+    tf.random.set_seed(5)
+    first = [mix.random_cutout(images, 4).numpy() for _ in range(2)]
+    tf.random.set_seed(5)
+    again = mix.random_cutout(images, 4).numpy()
+    np.testing.assert_array_equal(first[0], again)
+    assert not np.array_equal(first[0], first[1])
+    xla = tf.function(lambda x: mix.random_cutout(x, 4), jit_compile=True)
+    assert ((xla(images).numpy() == 0).sum(axis=(1, 2, 3)) == 16).all()
 
 
 # ----------------------------------------------------------------------------------------------

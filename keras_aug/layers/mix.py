@@ -344,12 +344,12 @@ class RandomCutout(BaseAugmentation):
                     f"`fill` has {len(self.fill)} values but the images have {channels} channels."
                 )
             fill = tf.constant(self.fill, tf.float32)
-        return mix.cutout(images, params["holes"], fill)
+        return mix.fill_holes(images, params["holes"], fill)
 
     def augment_masks(self, masks, params):
         if self.fill_mask is None:
             return masks
-        return mix.cutout(masks, params["holes"], self.fill_mask)
+        return mix.fill_holes(masks, params["holes"], self.fill_mask)
 
     def get_config(self) -> dict:
         return {

@@ -1,4 +1,4 @@
-"""Mixing and erasing ops: MixUp, CutMix, Cutout (random erasing) and label mixing.
+"""Mixing and erasing ops: MixUp, CutMix, hole filling (random erasing), tfa's cutout and label mixing.
 
 Boxes and holes are integer pixel edges ``(x1, y1, x2, y2)``: the region is ``image[y1:y2, x1:x2]``.
 ``partner`` is an int ``[B]`` index into the batch (e.g. a permutation): sample ``i`` is mixed with
@@ -8,9 +8,12 @@ to the input dtype (MixUp).
 
 from __future__ import annotations
 
+import numbers
+
 import tensorflow as tf
 
 from keras_aug.ops import _utils
+from keras_aug.ops import random as krandom
 
 
 def _xla(fn):
@@ -92,12 +95,13 @@ def mixup(images, labels, lam, partner) -> tuple[tf.Tensor, tf.Tensor | None]:
     images = _utils.check_images(images)
     lam = tf.convert_to_tensor(lam, tf.float32)
     partner = tf.convert_to_tensor(partner, tf.int32)
-    out = _blend_with_partner(images, lam, partner)
+    out = _blend_with_partner(images, lam, partner, images.shape.rank)
     return out, None if labels is None else mix_labels(labels, lam, partner)
 
 
 @_xla
-def _blend_with_partner(images, lam, partner):
+def _blend_with_partner(images, lam, partner, rank: int):
+    del rank  # keys the trace (see fill_holes)
     work = _utils.to_compute(images)
     weight = _column(tf.cast(lam, work.dtype), images.shape.rank)
     mixed = weight * work + (1.0 - weight) * tf.gather(work, partner)
@@ -178,11 +182,13 @@ def paste_boxes(images, boxes, partner) -> tf.Tensor:
     images = tf.convert_to_tensor(images)
     if images.shape.rank not in (3, 4):
         raise ValueError(f"`images` must be [B, H, W] or [B, H, W, C], got shape {images.shape}.")
-    return _paste(images, tf.convert_to_tensor(boxes), tf.convert_to_tensor(partner, tf.int32))
+    boxes, partner = tf.convert_to_tensor(boxes), tf.convert_to_tensor(partner, tf.int32)
+    return _paste(images, boxes, partner, images.shape.rank)
 
 
 @_xla
-def _paste(images, boxes, partner):
+def _paste(images, boxes, partner, rank: int):
+    del rank  # keys the trace (see fill_holes)
     shape = tf.shape(images)
     boxes = _clip_boxes(boxes, shape[1], shape[2])
     in_rows, in_cols = _box_masks(boxes, shape[1], shape[2])
@@ -214,7 +220,7 @@ def cutmix(images, labels, boxes, partner) -> tuple[tf.Tensor, tf.Tensor | None]
     return out, mix_labels(labels, 1.0 - pasted, tf.convert_to_tensor(partner, tf.int32))
 
 
-def cutout(images, holes, fill_value=0.0) -> tf.Tensor:
+def fill_holes(images, holes, fill_value=0.0) -> tf.Tensor:
     """Fill rectangular holes (albumentations' ``CoarseDropout``); later holes are drawn over earlier ones.
 
     Args:
@@ -224,7 +230,7 @@ def cutout(images, holes, fill_value=0.0) -> tf.Tensor:
             ``[B, H, W, C]`` fill image (e.g. noise). Integer images get the value cast to their dtype.
 
     Example:
-    >>> out = cutout(tf.ones([1, 3, 3, 1], tf.uint8), tf.constant([[[0, 0, 2, 1]]]), 0)
+    >>> out = fill_holes(tf.ones([1, 3, 3, 1], tf.uint8), tf.constant([[[0, 0, 2, 1]]]), 0)
     >>> out[0, :, :, 0].numpy().tolist()
     [[0, 0, 1], [1, 1, 1], [1, 1, 1]]
     """
@@ -234,11 +240,15 @@ def cutout(images, holes, fill_value=0.0) -> tf.Tensor:
     holes = tf.convert_to_tensor(holes)
     if holes.shape.rank != 3 or holes.shape[-1] not in (None, 4):
         raise ValueError(f"`holes` must be [batch, num_holes, 4] (x1, y1, x2, y2), got shape {holes.shape}.")
-    return _fill_holes(images, holes, tf.convert_to_tensor(fill_value))
+    fill = tf.convert_to_tensor(fill_value)
+    # The ranks key the trace: with reduce_retracing, calls with other ranks would relax a shared trace to
+    # unknown rank, and the kernel's branches read the ranks.
+    return _fill_holes_kernel(images, holes, fill, images.shape.rank, fill.shape.rank)
 
 
 @_xla
-def _fill_holes(images, holes, fill):
+def _fill_holes_kernel(images, holes, fill, image_rank: int, fill_rank: int | None):
+    del image_rank, fill_rank  # only part of the trace's key
     shape = tf.shape(images)
     holes = _clip_boxes(holes, shape[1], shape[2])
     in_rows, in_cols = _box_masks(holes, shape[1], shape[2])  # [B, N, H], [B, N, W]
@@ -260,3 +270,110 @@ def _fill_as(fill: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
     if fill.dtype == dtype:
         return fill
     return _utils.from_compute(tf.cast(fill, tf.float64 if dtype == tf.float64 else tf.float32), dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# tensorflow-addons' cutout
+# ----------------------------------------------------------------------------------------------
+
+
+def _mask_size(mask_size) -> tf.Tensor:
+    """``mask_size`` as int32 ``[2]`` (height, width) or ``[B, 2]``; even sizes checked when known."""
+    mask_size = tf.convert_to_tensor(mask_size)
+    if mask_size.dtype.is_floating:
+        mask_size = tf.round(mask_size)
+    mask_size = tf.cast(mask_size, tf.int32)
+    if mask_size.shape.rank == 0:
+        mask_size = tf.stack([mask_size, mask_size])
+    if mask_size.shape.rank not in (1, 2) or mask_size.shape[-1] not in (None, 2):
+        raise ValueError(
+            f"`mask_size` must be a scalar, (height, width) or [batch, 2], got {mask_size.shape}."
+        )
+    static = tf.get_static_value(mask_size)
+    if static is not None and ((static % 2 != 0).any() or (static < 0).any()):
+        raise ValueError(f"`mask_size` must be even and >= 0 (tfa's rule), got {static.tolist()}.")
+    return mask_size
+
+
+def cutout(images, mask_size, offset=(0, 0), constant_values=0) -> tf.Tensor:
+    """Cutout (DeVries & Taylor, 2017) at given centres, like ``tfa.image.cutout``.
+
+    Fills rows ``[cy - h/2, cy + h/2)`` and columns ``[cx - w/2, cx + w/2)`` (clipped to the image) with
+    ``constant_values``.
+
+    Args:
+        images: ``[B, H, W, C]`` (or one ``[H, W, C]`` image), any dtype; the output keeps it.
+        mask_size: even ``h`` (square), ``(h, w)``, or per-sample ``[B, 2]``.
+        offset: the centre ``(cy, cx)``, or per-sample centres ``[B, 2]``. The default ``(0, 0)`` puts the
+            centre on the top-left corner, so only the ``h/2 x w/2`` quarter inside the image is filled.
+            A rectangle entirely outside the image fills nothing (tfa raises).
+        constant_values: a scalar or per-channel ``[C]`` value, cast to the images' dtype (integers are
+            rounded and clipped to its range; tfa casts).
+
+    Example:
+    >>> out = cutout(tf.ones([1, 4, 4, 1], tf.uint8), mask_size=2, offset=(2, 2))
+    >>> out[0, :, :, 0].numpy().tolist()
+    [[1, 1, 1, 1], [1, 0, 0, 1], [1, 0, 0, 1], [1, 1, 1, 1]]
+    """
+    images, single = _utils.to_batch(images)
+    mask_size = _mask_size(mask_size)
+    offset = tf.convert_to_tensor(offset)
+    if offset.dtype.is_floating:
+        offset = tf.round(offset)
+    offset = tf.cast(offset, tf.int32)
+    if offset.shape.rank not in (1, 2) or offset.shape[-1] not in (None, 2):
+        raise ValueError(f"`offset` must be (y, x) or [batch, 2], got shape {offset.shape}.")
+    holes = _cutout_holes(tf.shape(images)[0], mask_size, offset)
+    out = fill_holes(images, holes, tf.convert_to_tensor(constant_values))
+    return _utils.from_batch(out, single)
+
+
+def _cutout_holes(batch_size, mask_size, offset) -> tf.Tensor:
+    """``[B, 1, 4]`` holes ``(x1, y1, x2, y2)`` of tfa's cutout (``fill_holes`` clips them to the image)."""
+    half = tf.broadcast_to(mask_size // 2, [batch_size, 2])
+    centre = tf.broadcast_to(offset, [batch_size, 2])
+    low, high = centre - half, centre + half
+    return tf.stack([low[:, 1], low[:, 0], high[:, 1], high[:, 0]], axis=-1)[:, tf.newaxis]
+
+
+def _seed_tensor(seed) -> tf.Tensor:
+    """``None``: a fresh seed from TF's global generator (``tf.random.set_seed`` applies); an int ``s``:
+    ``[s, 0]``; else an integer ``[2]`` tensor as is."""
+    if seed is None:
+        return tf.random.uniform([2], tf.int32.min, tf.int32.max, dtype=tf.int32)
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return tf.constant([int(seed) & 0x7FFFFFFF, 0], tf.int32)
+    return tf.convert_to_tensor(seed)
+
+
+def random_cutout(images, mask_size, constant_values=0, seed=None) -> tf.Tensor:
+    """Cutout at a random centre per sample, like ``tfa.image.random_cutout``.
+
+    Each centre is uniform over the positions that keep the whole ``mask_size`` rectangle inside the
+    image (``cy`` in ``[h/2, H - h/2)``, independently ``cx``); along an axis where the mask is at
+    least as long as the image it is centred (``H // 2``) and covers the whole axis. See :func:`cutout`
+    for the other arguments.
+
+    ``seed``: ``None`` draws from TF's global generator (like tfa, a new rectangle every call, set
+    by ``tf.random.set_seed``); a Python int or an integer ``[2]`` tensor makes the centres a pure
+    function of the seed (the same every call), identical eagerly, under XLA and in ``tf.data``.
+
+    Example:
+    >>> out = random_cutout(tf.ones([2, 8, 8, 3]), mask_size=(4, 2), seed=0)
+    >>> (out.numpy() == 0).sum(axis=(1, 2, 3)).tolist()
+    [24, 24]
+    """
+    images, single = _utils.to_batch(images)
+    mask_size = _mask_size(mask_size)
+    shape = tf.shape(images)
+    batch_size = shape[0]
+    sizes = tf.broadcast_to(mask_size, [batch_size, 2])
+    seeds = krandom.split(_seed_tensor(seed), 2)
+    centres = []
+    for axis in range(2):
+        length, half = shape[1 + axis], sizes[:, axis] // 2
+        drawn = krandom.uniform_int(seeds[axis], [batch_size], half, length - half)
+        centres.append(tf.where(sizes[:, axis] >= length, length // 2, drawn))
+    holes = _cutout_holes(batch_size, mask_size, tf.stack(centres, axis=-1))
+    out = fill_holes(images, holes, tf.convert_to_tensor(constant_values))
+    return _utils.from_batch(out, single)
