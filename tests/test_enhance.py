@@ -79,6 +79,10 @@ def test_sharpness_gray_single_images_floats_and_tiny_images():
     out = sharpness(floats, [0.3, 2.5], value_range=(0, 1)).numpy()
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, np.clip(float_reference(floats, [0.3, 2.5]), 0, 1), atol=1e-6)
+    deep = (gray.astype(np.uint16) * 257)[None]  # uint16 keeps its depth: clipped to 65535, not 255
+    np.testing.assert_allclose(
+        sharpness(deep, 3.0).numpy(), np.clip(float_reference(deep, 3.0), 0, 65535), atol=0.51
+    )
     tiny = rng.integers(0, 256, (1, 2, 5, 3)).astype(np.uint8)  # all border: unchanged
     np.testing.assert_array_equal(sharpness(tiny, 0.0).numpy(), tiny)
     with pytest.raises(ValueError, match="factor"):

@@ -3,7 +3,7 @@
 Images are ``[B, H, W, C]`` (or one ``[H, W, C]`` image) of any numeric dtype, factors scalars or per
 sample ``[B]``. Arithmetic runs in float32 (float64 for float64 input) as one XLA unit; integer results
 are rounded to nearest (PIL and tfa truncate the final blend) and every result is clipped to
-``value_range``.
+``value_range`` (as in :mod:`keras_aug.ops.color`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_aug.ops._utils import compute_dtype, from_batch, from_compute, to_batch, to_compute
-from keras_aug.ops.color import ValueRange, check_value_range
+from keras_aug.ops.color import ValueRange, resolve_value_range
 
 
 def _jit(fn):
@@ -49,21 +49,23 @@ def _sharpness(images, factor, low: float, high: float):
     return from_compute(tf.clip_by_value(out, low, high), images.dtype)
 
 
-def sharpness(image, factor, value_range: ValueRange = (0, 255)) -> tf.Tensor:
+def sharpness(image, factor, value_range: ValueRange | None = None) -> tf.Tensor:
     """Sharpen or soften, like ``tfa.image.sharpness`` and PIL's ``ImageEnhance.Sharpness(image).enhance``.
 
     Blends each image with its smoothed copy (PIL's ``SMOOTH`` 3x3 kernel, ``[[1, 1, 1], [1, 5, 1],
     [1, 1, 1]] / 13``, with the one-pixel border left as it is): ``smooth + factor * (image - smooth)``.
     ``factor`` 0 gives the smoothed image, 1 the original, above 1 sharpens; a scalar or one per sample
-    ``[B]``. The result is clipped to ``value_range`` (``(0, 1)`` for float images in [0, 1]); uint8
-    results are within 1 of PIL for factors in [0, 2] and equal to it for 0, 1 and 2.
+    ``[B]``. The result is clipped to ``value_range``; ``None`` is the dtype's range for 8- and 16-bit
+    integers and ``(0, 255)`` otherwise, as tfa (see :func:`keras_aug.ops.color.resolve_value_range`;
+    pass ``(0, 1)`` for float images in [0, 1]). uint8 results are within 1 of PIL for factors in
+    [0, 2] and equal to it for 0, 1 and 2.
 
     Example:
     >>> image = tf.constant([[[0], [0], [0]], [[0], [130], [0]], [[0], [0], [0]]], tf.uint8)
     >>> sharpness(image, 0.0)[..., 0].numpy().tolist()
     [[0, 0, 0], [0, 50, 0], [0, 0, 0]]
     """
-    low, high = check_value_range(value_range)
     images, single = to_batch(image)
+    low, high = resolve_value_range(value_range, images.dtype)
     factor = _per_sample(factor, images, "factor")
     return from_batch(_sharpness(images, factor, low, high), single)
