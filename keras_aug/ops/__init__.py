@@ -23,7 +23,8 @@ from keras_aug.ops.color import (
     normalize,
 )
 from keras_aug.ops.elastic import elastic_displacement, elastic_transform
-from keras_aug.ops.filters import gaussian_filter2d
+from keras_aug.ops.enhance import sharpness
+from keras_aug.ops.filters import gaussian_filter2d, mean_filter2d, median_filter2d
 from keras_aug.ops.geometry import (
     angles_to_projective_transforms,
     compose,
@@ -52,7 +53,7 @@ from keras_aug.ops.geometry import (
     zoom_matrix,
 )
 from keras_aug.ops.histogram import clahe, equalize
-from keras_aug.ops.mix import cutmix, cutout, mix_labels, mixup, prepare_labels
+from keras_aug.ops.mix import cutmix, cutout, fill_holes, mix_labels, mixup, prepare_labels, random_cutout
 from keras_aug.ops.stats import mean_std
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "elastic_displacement",
     "elastic_transform",
     "equalize",
+    "fill_holes",
     "flip_left_right",
     "flip_up_down",
     "gamma",
@@ -81,17 +83,21 @@ __all__ = [
     "identity_matrix",
     "interpolate_bilinear",
     "matrix_to_transform",
+    "mean_filter2d",
     "mean_std",
+    "median_filter2d",
     "mix_labels",
     "mixup",
     "move_boxes",
     "normalize",
     "prepare_labels",
     "random",
+    "random_cutout",
     "remap",
     "rotate",
     "rotation_matrix",
     "sample",
+    "sharpness",
     "shear_matrix",
     "shear_x",
     "shear_y",
