@@ -1,7 +1,8 @@
 """Histogram layers: RandomCLAHE (OpenCV's CLAHE with a random clip limit per sample) and Equalize.
 
-Both keep the input dtype. uint8 and other integer images hold levels 0..255; float images hold [0, 1]
-unless ``value_range`` says otherwise (the ops bin them to 256 levels and map them back).
+Both keep the input dtype. uint8 and other integer images hold levels 0..255, uint16 / int16 images their
+dtype's range and float images [0, 1], unless ``value_range`` says otherwise (the ops bin them to 256
+levels and map them back; RandomCLAHE keeps every level of 16-bit gray images, as OpenCV does for uint16).
 """
 
 from __future__ import annotations
@@ -81,14 +82,16 @@ class RandomCLAHE(_HistogramAugmentation):
     """CLAHE, bit-exact with OpenCV / albumentations, with a clip limit drawn per sample.
 
     Gray images (1 channel) are equalized directly; RGB images (3 channels) on L of OpenCV's 8-bit Lab,
-    as albumentations' ``CLAHE`` does. See :func:`keras_aug.ops.histogram.clahe`.
+    as albumentations' ``CLAHE`` does. Gray uint16 / int16 images keep their full depth (OpenCV's 16-bit
+    CLAHE, bit-exact; pass ``value_range=(0, 4095)`` for 12-bit data). See
+    :func:`keras_aug.ops.histogram.clahe`.
 
     Args:
         clip_limit: OpenCV's ``clipLimit`` range ``(lower, upper)``, drawn uniformly per sample; a number
             ``c`` means ``(1, c)`` as in albumentations. Default ``(1, 4)``.
         tile_grid_size: OpenCV's ``tileGridSize``: ``(tiles along x, tiles along y)``, or one int.
-        value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, ``(0, 255)``
-            for integers.
+        value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, the dtype's
+            range for uint16 / int16, ``(0, 255)`` for other integers.
         p: per-sample probability (default 1.0). seed: integer seed.
 
     Example:
@@ -135,8 +138,8 @@ class Equalize(_HistogramAugmentation):
     Args:
         mode: ``"cv"`` (OpenCV, albumentations' ``Equalize``; default) or ``"pil"`` (PIL, torchvision,
             ``tfa.image.equalize``).
-        value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, ``(0, 255)``
-            for integers.
+        value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, the dtype's
+            range for uint16 / int16, ``(0, 255)`` for other integers.
         p: per-sample probability (default 1.0). seed: integer seed.
 
     Example:
