@@ -71,6 +71,7 @@ def test_there_are_notebooks():
         "02_medical_gray_clahe.ipynb",
         "03_cutmix_mixup_training.ipynb",
         "04_segmentation_masks_elastic.ipynb",
+        "05_medical_16bit.ipynb",
     ):
         assert expected in names
 
