@@ -31,19 +31,28 @@ class Case:
     albumentations: Callable[[], Any] | None = None
     channels: int = 3
     size: int = 224
+    dtype: str = "uint8"  # or "uint16": the smooth batch spread over 0..65535
 
 
-def sample_batch(batch_size: int, size: int, channels: int, seed: int = 0) -> np.ndarray:
+def sample_batch(
+    batch_size: int, size: int, channels: int, seed: int = 0, dtype: str = "uint8"
+) -> np.ndarray:
     """A smooth random uint8 batch (blurred noise looks more like photos than white noise does).
+
+    ``dtype="uint16"``: the same batch on the 16-bit scale (x 257), so it spans 0..65535.
 
     Example:
     >>> sample_batch(2, 8, 3).shape
     (2, 8, 8, 3)
+    >>> sample_batch(1, 8, 1, dtype="uint16").dtype
+    dtype('uint16')
     """
     rng = np.random.default_rng(seed)
     coarse = rng.uniform(0, 255, (batch_size, size // 8 + 1, size // 8 + 1, channels)).astype(np.float32)
     fine = tf.image.resize(coarse, (size, size), method="bilinear").numpy()
     noise = rng.normal(0, 12, fine.shape)
+    if dtype == "uint16":
+        return np.clip(np.round((fine + noise) * 257), 0, 65535).astype(np.uint16)
     return np.clip(fine + noise, 0, 255).astype(np.uint8)
 
 
@@ -100,7 +109,7 @@ def run_case(case: Case, batch_size: int = 32, num_batches: int = 20, rounds: in
     Contenders take turns for ``rounds`` rounds and the best round counts, so a burst of load on a
     shared machine hurts every contender alike.
     """
-    batch = sample_batch(batch_size, case.size, case.channels)
+    batch = sample_batch(batch_size, case.size, case.channels, dtype=case.dtype)
     fns = {"keras_aug": case.keras_aug()}
     if case.keras is not None:
         fns["keras"] = case.keras()
