@@ -20,10 +20,6 @@ HISTOGRAM_REASON = (
     "keras_aug/ops/histogram.py bins every integer image into 256 levels (value_range defaults to (0, 255) for "
     "integers and _to_levels/_from_levels map to 8 bit): uint16 needs 65536 bins (16-bit CLAHE, issue 9)"
 )
-CUTOUT_REASON = (
-    "keras_aug/layers/mix.py _random_fill draws integers over the whole dtype and ignores value_range "
-    "(default (0, 255) cannot tell 'not given' apart): draw in value_range (None = dtype range) instead"
-)
 
 
 def xray(shape, high=65535, low=0, seed=0, dtype=np.uint16) -> np.ndarray:
@@ -135,8 +131,6 @@ def cases(name):
         marks = []
         if name in ("Equalize", "RandomCLAHE"):
             marks = [pytest.mark.xfail(strict=True, reason=HISTOGRAM_REASON)]
-        elif name == "RandomCutout" and explicit:
-            marks = [pytest.mark.xfail(strict=True, reason=CUTOUT_REASON)]
         out.append(
             pytest.param(name, dtype, low, high, explicit, marks=marks, id=f"{name}-{dtype.__name__}-{high}")
         )
@@ -368,7 +362,6 @@ def test_cutout_random_fill_uses_16_bits():
     assert_full_depth(out[out > 0], min_levels=400)
 
 
-@pytest.mark.xfail(strict=True, reason=CUTOUT_REASON)
 def test_cutout_random_fill_stays_in_12_bit_range():
     images = np.zeros((2, 24, 24, 1), np.uint16)
     layer = L.RandomCutout(

@@ -257,11 +257,13 @@ class RandomCutout(BaseAugmentation):
             (``int(H * uniform(min, max))``), both inclusive as in albumentations.
         hole_width_range: the same for the width.
         fill: a number, a per-channel tuple, ``"random"`` (uniform noise per pixel) or
-            ``"random_uniform"`` (one random colour per hole). Random values are integers over the
-            dtype's range for integer images and uniform in ``value_range`` for float images.
+            ``"random_uniform"`` (one random colour per hole). Random values are uniform in
+            ``value_range``: integers for integer images, floats for float images.
         fill_mask: value written into ``segmentation_masks`` under the holes (e.g. an ignore index);
             ``None`` leaves masks unchanged.
-        value_range: ``(low, high)`` of float images, for the random fills.
+        value_range: ``(low, high)`` of the images, for the random fills; ``None`` (default) means the
+            dtype's range for 8/16-bit integers (0–65535 for uint16) and ``(0, 255)`` otherwise, so pass
+            ``(0, 4095)`` for 12-bit data or ``(0, 1)`` for floats in [0, 1].
         p: probability that an image gets holes (default 0.5, as albumentations).
 
     Holes lie fully inside the image; later holes are drawn over earlier ones. Labels are unchanged.
@@ -282,7 +284,7 @@ class RandomCutout(BaseAugmentation):
         hole_width_range=(0.1, 0.2),
         fill=0.0,
         fill_mask: int | None = None,
-        value_range=(0.0, 255.0),
+        value_range=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -293,16 +295,16 @@ class RandomCutout(BaseAugmentation):
         if fill_mask is not None and (isinstance(fill_mask, bool) or not isinstance(fill_mask, int)):
             raise ValueError(f"`fill_mask` must be an integer or None, got {fill_mask!r}.")
         self.fill_mask = fill_mask
-        if (
+        if value_range is not None and (
             not isinstance(value_range, (tuple, list))
             or len(value_range) != 2
             or not all(isinstance(v, (int, float)) for v in value_range)
             or not value_range[0] < value_range[1]
         ):
             raise ValueError(
-                f"`value_range` must be a (low, high) pair with low < high, got {value_range!r}."
+                f"`value_range` must be None or a (low, high) pair with low < high, got {value_range!r}."
             )
-        self.value_range = (float(value_range[0]), float(value_range[1]))
+        self.value_range = None if value_range is None else (float(value_range[0]), float(value_range[1]))
 
     def _hole_sizes(self, seed, shape, size_range, side):
         side = tf.cast(side, tf.int32)
@@ -365,17 +367,22 @@ class RandomCutout(BaseAugmentation):
 
 @tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
 def _random_fill(seed, shape, dtype, value_range):
-    """Random fill values: integers over the dtype's range, or uniform in ``value_range`` for floats.
+    """Random fill values uniform in ``value_range`` (``None``: the dtype's range for 8/16-bit integers,
+    else ``(0, 255)``); integers for integer images.
 
     One fused XLA unit: evaluated op by op, the counter hash behind the noise is slow.
     """
-    if dtype == tf.uint8:
+    full_range = dtype in (tf.uint8, tf.int8, tf.uint16, tf.int16)
+    if value_range is None:
+        value_range = (float(dtype.min), float(dtype.max)) if full_range else (0.0, 255.0)
+    if dtype == tf.uint8 and value_range[0] <= 0 and value_range[1] >= 255:
         # Four random bytes per hash: a third of the work of drawing each channel value on its own.
         words = (shape[-1] + 3) // 4
         bits = krandom.random_bits(seed, tf.concat([shape[:-1], [words]], 0))
         values = tf.bitcast(bits, tf.uint8)
         return tf.reshape(values, tf.concat([shape[:-1], [words * 4]], 0))[..., : shape[-1]]
     if dtype.is_integer:
-        high = min(int(dtype.max), 2**31 - 2) + 1
-        return tf.cast(krandom.uniform_int(seed, shape, max(int(dtype.min), -(2**31)), high), dtype)
+        low = max(int(value_range[0]), int(dtype.min), -(2**31))
+        high = min(int(value_range[1]), int(dtype.max), 2**31 - 2) + 1
+        return tf.cast(krandom.uniform_int(seed, shape, low, high), dtype)
     return tf.cast(krandom.uniform(seed, shape, value_range[0], value_range[1]), dtype)
