@@ -22,3 +22,25 @@ def smooth_images(batch: int, height: int, width: int, channels: int, seed: int 
     coarse = rng.uniform(0, 255, (batch, height // 4 + 2, width // 4 + 2, channels)).astype(np.float32)
     fine = tf.image.resize(coarse, (height, width), method="bicubic").numpy()
     return np.clip(fine, 0, 255).astype(np.uint8)
+
+
+MODES = ("eager", "xla", "data")
+_COMPILED = {}
+
+
+def run(op, mode, *tensors, **static):
+    """``op(*tensors, **static)`` eagerly, under XLA or in a tf.data map; compiled functions are shared."""
+    tensors = tuple(tf.convert_to_tensor(t) for t in tensors)
+    key = (op, mode, tuple(sorted(static.items())))
+    if key not in _COMPILED:
+
+        def call(*args):
+            return op(*args, **static)
+
+        if mode == "eager":
+            _COMPILED[key] = call
+        elif mode == "xla":
+            _COMPILED[key] = tf.function(call, jit_compile=True)
+        else:
+            _COMPILED[key] = lambda *args: next(iter(tf.data.Dataset.from_tensors(args).map(call)))
+    return tf.nest.map_structure(lambda t: t.numpy(), _COMPILED[key](*tensors))

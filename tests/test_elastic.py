@@ -10,31 +10,11 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 import tensorflow as tf
+from conftest import MODES, run
 
 from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.ops import elastic
 from keras_aug.ops.filters import gaussian_filter2d
-
-MODES = ("eager", "xla", "data")
-_COMPILED = {}
-
-
-def run(op, mode, *tensors, **static):
-    """``op(*tensors, **static)`` eagerly, under XLA or in a tf.data map; compiled functions are shared."""
-    tensors = tuple(tf.convert_to_tensor(t) for t in tensors)
-    key = (op, mode, tuple(sorted(static.items())))
-    if key not in _COMPILED:
-
-        def call(*args):
-            return op(*args, **static)
-
-        if mode == "eager":
-            _COMPILED[key] = call
-        elif mode == "xla":
-            _COMPILED[key] = tf.function(call, jit_compile=True)
-        else:
-            _COMPILED[key] = lambda *args: next(iter(tf.data.Dataset.from_tensors(args).map(call)))
-    return tf.nest.map_structure(lambda t: t.numpy(), _COMPILED[key](*tensors))
 
 
 def smooth_images(batch=3, height=32, width=48, channels=3, seed=0):

@@ -6,31 +6,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 import pytest
-import tensorflow as tf
+from conftest import MODES, run
 from PIL import Image, ImageEnhance
 
 from keras_aug.ops.enhance import sharpness
-
-MODES = ("eager", "xla", "data")
-_COMPILED = {}
-
-
-def run(op, mode, *tensors, **static):
-    """``op(*tensors, **static)`` eagerly, under XLA or in a tf.data map; compiled functions are shared."""
-    tensors = tuple(tf.convert_to_tensor(t) for t in tensors)
-    key = (op, mode, tuple(sorted(static.items())))
-    if key not in _COMPILED:
-
-        def call(*args):
-            return op(*args, **static)
-
-        if mode == "eager":
-            _COMPILED[key] = call
-        elif mode == "xla":
-            _COMPILED[key] = tf.function(call, jit_compile=True)
-        else:
-            _COMPILED[key] = lambda *args: next(iter(tf.data.Dataset.from_tensors(args).map(call)))
-    return _COMPILED[key](*tensors).numpy()
 
 
 def pil_sharpness(image: np.ndarray, factor: float) -> np.ndarray:

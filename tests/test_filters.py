@@ -9,34 +9,14 @@ import itertools
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-import tensorflow as tf
+from conftest import MODES, run
 from numpy.lib.stride_tricks import sliding_window_view
 
 from keras_aug.ops import filters
 from keras_aug.ops.filters import mean_filter2d, median_filter2d
 
-MODES = ("eager", "xla", "data")
-_COMPILED = {}
 # tf.pad's modes as scipy.ndimage and np.pad spell them.
 SCIPY_MODE = {"reflect": "mirror", "symmetric": "reflect", "constant": "constant"}
-
-
-def run(op, mode, *tensors, **static):
-    """``op(*tensors, **static)`` eagerly, under XLA or in a tf.data map; compiled functions are shared."""
-    tensors = tuple(tf.convert_to_tensor(t) for t in tensors)
-    key = (op, mode, tuple(sorted(static.items())))
-    if key not in _COMPILED:
-
-        def call(*args):
-            return op(*args, **static)
-
-        if mode == "eager":
-            _COMPILED[key] = call
-        elif mode == "xla":
-            _COMPILED[key] = tf.function(call, jit_compile=True)
-        else:
-            _COMPILED[key] = lambda *args: next(iter(tf.data.Dataset.from_tensors(args).map(call)))
-    return _COMPILED[key](*tensors).numpy()
 
 
 def origin(shape):

@@ -9,31 +9,11 @@ import numpy as np
 import pytest
 import scipy.stats
 import tensorflow as tf
+from conftest import MODES, run
 
 from keras_aug.data.mix import MixBatches, mix_batches
 from keras_aug.layers.mix import CutMix, MixUp, RandomCutout
 from keras_aug.ops import mix, sampling
-
-MODES = ("eager", "xla", "data")
-_COMPILED = {}
-
-
-def run(op, mode, *tensors, **static):
-    """``op(*tensors, **static)`` eagerly, under XLA or in a tf.data map; compiled functions are shared."""
-    tensors = tuple(tf.convert_to_tensor(t) for t in tensors)
-    key = (op, mode, tuple(sorted(static.items())))
-    if key not in _COMPILED:
-
-        def call(*args):
-            return op(*args, **static)
-
-        if mode == "eager":
-            _COMPILED[key] = call
-        elif mode == "xla":
-            _COMPILED[key] = tf.function(call, jit_compile=True)
-        else:
-            _COMPILED[key] = lambda *args: next(iter(tf.data.Dataset.from_tensors(args).map(call)))
-    return tf.nest.map_structure(lambda t: t.numpy(), _COMPILED[key](*tensors))
 
 
 def images_u8(shape=(6, 32, 48, 3), seed=0):
