@@ -51,6 +51,22 @@ def check_range(value, name: str, low: float, high: float, symmetric: bool = Tru
     return pair
 
 
+def check_resampling(interpolation: str, fill_mode: str, fill_value, mask_fill_value) -> tuple:
+    """Checked ``(interpolation, fill_mode, float(fill_value), mask_fill_value)`` of a layer that resamples.
+
+    Example:
+    >>> check_resampling("bilinear", "reflect", 0, 0)
+    ('bilinear', 'reflect', 0.0, 0)
+    """
+    interpolation = _utils.check_choice("interpolation", interpolation, _utils.INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
+    if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float)):
+        raise ValueError(f"`fill_value` must be a number, got {fill_value!r}.")
+    if isinstance(mask_fill_value, bool) or not isinstance(mask_fill_value, int):
+        raise ValueError(f"`mask_fill_value` must be an integer, got {mask_fill_value!r}.")
+    return interpolation, fill_mode, float(fill_value), mask_fill_value
+
+
 def check_data_format(data_format) -> str:
     """keras_aug works on channels_last images only; say so clearly otherwise."""
     data_format = data_format or keras.config.image_data_format()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from keras_aug.layers.base import BaseAugmentation, check_range
-from keras_aug.ops import _utils, elastic
+from keras_aug.layers.base import BaseAugmentation, check_range, check_resampling
+from keras_aug.ops import elastic
 from keras_aug.ops import random as krandom
 
 
@@ -54,14 +54,9 @@ class RandomElasticTransform(BaseAugmentation):
         if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0:
             raise ValueError(f"`sigma` must be a number > 0 (pixels), got {sigma!r}.")
         self.sigma = float(sigma)
-        self.interpolation = _utils.check_choice("interpolation", interpolation, _utils.INTERPOLATIONS)
-        self.fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
-        if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float)):
-            raise ValueError(f"`fill_value` must be a number, got {fill_value!r}.")
-        if isinstance(mask_fill_value, bool) or not isinstance(mask_fill_value, int):
-            raise ValueError(f"`mask_fill_value` must be an integer, got {mask_fill_value!r}.")
-        self.fill_value = float(fill_value)
-        self.mask_fill_value = mask_fill_value
+        self.interpolation, self.fill_mode, self.fill_value, self.mask_fill_value = check_resampling(
+            interpolation, fill_mode, fill_value, mask_fill_value
+        )
 
     def get_params(self, batch_size, images, seed) -> dict:
         seeds = krandom.split(seed, 2)

@@ -11,7 +11,7 @@ import math
 import keras
 import tensorflow as tf
 
-from keras_aug.layers.base import BaseAugmentation, check_probability, check_range
+from keras_aug.layers.base import BaseAugmentation, check_probability, check_range, check_resampling
 from keras_aug.ops import _utils, boxes, geometry
 from keras_aug.ops import random as krandom
 
@@ -46,14 +46,9 @@ class BaseGeometric(BaseAugmentation):
         if isinstance(min_area, bool) or not isinstance(min_area, (int, float)) or min_area < 0:
             raise ValueError(f"`min_area` must be a non-negative number of pixels, got {min_area!r}.")
         self.min_area = float(min_area)
-        self.interpolation = _utils.check_choice("interpolation", interpolation, _utils.INTERPOLATIONS)
-        self.fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
-        if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float)):
-            raise ValueError(f"`fill_value` must be a number, got {fill_value!r}.")
-        if isinstance(mask_fill_value, bool) or not isinstance(mask_fill_value, int):
-            raise ValueError(f"`mask_fill_value` must be an integer, got {mask_fill_value!r}.")
-        self.fill_value = float(fill_value)
-        self.mask_fill_value = mask_fill_value
+        self.interpolation, self.fill_mode, self.fill_value, self.mask_fill_value = check_resampling(
+            interpolation, fill_mode, fill_value, mask_fill_value
+        )
 
     def get_matrix(self, batch_size, height, width, seed) -> tf.Tensor:
         """Return ``[batch_size, 3, 3]`` output→input matrices."""

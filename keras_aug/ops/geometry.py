@@ -244,6 +244,18 @@ def _unpack(values: tf.Tensor, packed: bool, channels: int) -> tf.Tensor:
     return tf.bitcast(values, tf.uint8)[..., :channels]
 
 
+def _coordinate_args(images, x, y, interpolation: str, fill_mode: str):
+    """Checked arguments of :func:`sample`/:func:`remap`: batched images and ``[B, H, W]`` coordinates."""
+    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
+    images, single = _utils.to_batch(images)
+    x = tf.convert_to_tensor(x, tf.float32)
+    y = tf.convert_to_tensor(y, tf.float32)
+    if single and x.shape.rank == 2:
+        x, y = x[tf.newaxis], y[tf.newaxis]
+    return interpolation, fill_mode, images, x, y, single
+
+
 def sample(
     images,
     x,
@@ -263,13 +275,7 @@ def sample(
     >>> float(sample(img, tf.constant([[[0.5]]]), tf.constant([[[0.0]]]))[0, 0, 0, 0])
     0.5
     """
-    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
-    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
-    images, single = _utils.to_batch(images)
-    x = tf.convert_to_tensor(x, tf.float32)
-    y = tf.convert_to_tensor(y, tf.float32)
-    if single and x.shape.rank == 2:
-        x, y = x[tf.newaxis], y[tf.newaxis]
+    interpolation, fill_mode, images, x, y, single = _coordinate_args(images, x, y, interpolation, fill_mode)
     out = _sample_batch(images, x, y, interpolation, fill_mode, _fill_value_for(images.dtype, fill_value))
     return _utils.from_batch(out, single)
 
@@ -654,13 +660,7 @@ def remap(
     >>> remap(img, x, y)[0, 0, 0, 0].numpy().item()
     0.5
     """
-    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
-    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
-    images, single = _utils.to_batch(images)
-    x = tf.convert_to_tensor(x, tf.float32)
-    y = tf.convert_to_tensor(y, tf.float32)
-    if single and x.shape.rank == 2:
-        x, y = x[tf.newaxis], y[tf.newaxis]
+    interpolation, fill_mode, images, x, y, single = _coordinate_args(images, x, y, interpolation, fill_mode)
     if None in images.shape[1:]:
         out = _sample_batch(images, x, y, interpolation, fill_mode, _fill_value_for(images.dtype, fill_value))
         return _utils.from_batch(out, single)

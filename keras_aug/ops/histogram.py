@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.ops._utils import compute_dtype, from_batch, to_batch
+from keras_aug.ops.color import check_value_range
 
 BINS = 256
 _MAX_LEVEL = BINS - 1
@@ -62,18 +63,7 @@ def _check_value_range(value_range, dtype: tf.DType) -> tuple[float, float]:
         if dtype in _DEEP_DTYPES:
             return (float(dtype.min), float(dtype.max))
         return (0.0, float(_MAX_LEVEL))
-    message = (
-        f"`value_range` must be None or a pair of numbers (low, high) with low < high, got {value_range!r}."
-    )
-    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
-        raise ValueError(message)
-    try:
-        low, high = float(value_range[0]), float(value_range[1])
-    except (TypeError, ValueError):
-        raise ValueError(message) from None
-    if not low < high:
-        raise ValueError(message)
-    return low, high
+    return check_value_range(value_range)
 
 
 def _check_channels(images: tf.Tensor, allowed: Sequence[int] | None, op: str) -> None:
