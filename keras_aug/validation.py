@@ -1,0 +1,221 @@
+"""Argument checks shared by ops, layers and ``keras_aug.data``: one rule per concept.
+
+Every check returns the cleaned value or raises ``ValueError`` with a message that names the argument,
+says what was expected and shows what was given. The rules:
+
+- Numbers are Python or NumPy ints/floats (never ``bool``) and finite unless said otherwise.
+- A range given as a pair ``(lower, upper)`` is **sorted** (as Keras does), then checked against its bounds.
+  A single number ``f`` becomes a pair by the argument's own rule (``(-f, f)``, ``(f, f)``, ...).
+- ``value_range`` (what values images hold) is ``(low, high)`` with ``low < high``; ``None`` means the
+  dtype's own range for 8- and 16-bit integer images and ``(0, 255)`` for floats and wider integers
+  (Keras' convention). Every layer and op uses :func:`resolve_value_range` for this.
+
+Example:
+>>> check_range(0.2, "factor", -1.0, 1.0)
+(-0.2, 0.2)
+>>> check_range((0.3, -0.1), "factor", -1.0, 1.0)
+(-0.1, 0.3)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import tensorflow as tf
+
+#: What ``value_range=None`` means for float images and int32/int64 images (Keras' default).
+DEFAULT_VALUE_RANGE = (0.0, 255.0)
+
+FILL_MODES = ("constant", "reflect", "wrap", "nearest")
+INTERPOLATIONS = ("nearest", "bilinear")
+
+_SCALAR_RULES: dict[str, Callable[[float], tuple[float, float]]] = {
+    "symmetric": lambda f: (-abs(f), abs(f)),
+    "same": lambda f: (f, f),
+    "from_zero": lambda f: (min(0.0, f), max(0.0, f)),
+    "from_one": lambda f: (min(1.0, f), max(1.0, f)),
+    "around_one": lambda f: (1.0 - abs(f), 1.0 + abs(f)),
+}
+
+
+def is_number(value) -> bool:
+    """True for Python/NumPy ints and floats (``bool`` is not a number here).
+
+    Example:
+    >>> is_number(3), is_number(np.float32(0.5)), is_number(True), is_number("1")
+    (True, True, False, False)
+    """
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def check_number(
+    value,
+    name: str,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    integer: bool = False,
+    low_open: bool = False,
+) -> float | int:
+    """``value`` as a finite float (or int) within ``[low, high]`` (``(low, high]`` with ``low_open``).
+
+    Example:
+    >>> check_number(2, "sigma", 0.0, low_open=True)
+    2.0
+    """
+    kind = "an integer" if integer else "a finite number"
+    ok = is_number(value) and math.isfinite(float(value))
+    if ok and integer:
+        ok = float(value).is_integer()
+    if ok:
+        number = int(value) if integer else float(value)
+        ok = (number > low if low_open else number >= low) and number <= high
+    if not ok:
+        raise ValueError(f"`{name}` must be {kind}{_bounds_text(low, high, low_open)}, got {value!r}.")
+    return number
+
+
+def check_probability(p, name: str = "p") -> float:
+    """``p`` as a float in ``[0, 1]``.
+
+    Example:
+    >>> check_probability(0.5)
+    0.5
+    """
+    return check_number(p, name, 0.0, 1.0)
+
+
+def check_range(
+    value,
+    name: str,
+    low: float = -math.inf,
+    high: float = math.inf,
+    scalar: str | Callable[[float], tuple[float, float]] = "symmetric",
+) -> tuple[float, float]:
+    """A number (made a pair by ``scalar``) or a ``(lower, upper)`` pair, sorted, finite, within ``[low, high]``.
+
+    ``scalar`` is ``"symmetric"`` (``f -> (-|f|, |f|)``), ``"same"`` (``(f, f)``), ``"from_zero"``,
+    ``"from_one"`` (``(min(1, f), max(1, f))``), ``"around_one"`` (``(1 - |f|, 1 + |f|)``) or a function.
+
+    Example:
+    >>> check_range(1.5, "gamma_limit", 0.0, scalar="from_one")
+    (1.0, 1.5)
+    """
+    to_pair = _SCALAR_RULES[scalar] if isinstance(scalar, str) else scalar
+    expected = f"a finite number or a (lower, upper) pair of finite numbers{_bounds_text(low, high)}"
+    if is_number(value) and math.isfinite(float(value)):
+        pair = to_pair(float(value))
+    elif (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(is_number(v) and math.isfinite(float(v)) for v in value)
+    ):
+        pair = (float(value[0]), float(value[1]))
+    else:
+        raise ValueError(f"`{name}` must be {expected}, got {value!r}.")
+    lower, upper = sorted(pair)
+    if lower < low or upper > high:
+        raise ValueError(f"`{name}` must be {expected}, got {value!r}.")
+    return lower, upper
+
+
+def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
+    """``value`` lower-cased if it is one of ``choices``.
+
+    Example:
+    >>> check_choice("fill_mode", "Reflect", FILL_MODES)
+    'reflect'
+    """
+    choices = tuple(choices)
+    if not isinstance(value, str) or value.lower() not in choices:
+        raise ValueError(f"`{name}` must be one of {choices}, got {value!r}.")
+    return value.lower()
+
+
+def check_seed(seed, name: str = "seed") -> int | None:
+    """``None`` or a Python/NumPy integer.
+
+    Example:
+    >>> check_seed(7), check_seed(None)
+    (7, None)
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"`{name}` must be an integer or None, got {seed!r}.")
+    return int(seed)
+
+
+def check_value_range(value_range, name: str = "value_range") -> tuple[float, float]:
+    """``(low, high)`` as floats: two finite numbers with ``low < high``.
+
+    Example:
+    >>> check_value_range((0, 255))
+    (0.0, 255.0)
+    """
+    message = f"`{name}` must be a pair of finite numbers (low, high) with low < high, got {value_range!r}."
+    if (
+        not isinstance(value_range, (tuple, list))
+        or len(value_range) != 2
+        or not all(is_number(v) and math.isfinite(float(v)) for v in value_range)
+    ):
+        raise ValueError(message)
+    low, high = float(value_range[0]), float(value_range[1])
+    if not low < high:
+        raise ValueError(message)
+    return low, high
+
+
+def check_optional_value_range(value_range, name: str = "value_range") -> tuple[float, float] | None:
+    """``None`` (resolved per input dtype later by :func:`resolve_value_range`) or a checked pair.
+
+    Example:
+    >>> check_optional_value_range(None), check_optional_value_range([0, 1])
+    (None, (0.0, 1.0))
+    """
+    return None if value_range is None else check_value_range(value_range, name)
+
+
+def dtype_range(dtype) -> tuple[float, float] | None:
+    """``(min, max)`` of an integer dtype as floats (e.g. ``(0.0, 65535.0)`` for uint16); None for floats.
+
+    Example:
+    >>> dtype_range(tf.uint16)
+    (0.0, 65535.0)
+    """
+    dtype = tf.as_dtype(dtype)
+    if not dtype.is_integer:
+        return None
+    return float(dtype.min), float(dtype.max)
+
+
+def resolve_value_range(value_range, dtype) -> tuple[float, float]:
+    """The one ``value_range`` rule: the pair given, or for ``None`` the range ``dtype`` images hold.
+
+    ``None`` is the dtype's own range for 8- and 16-bit integers (``(0, 255)`` uint8, ``(0, 65535)`` uint16,
+    ``(-32768, 32767)`` int16) and ``(0, 255)`` for floats and wider integers, as Keras assumes.
+
+    Example:
+    >>> resolve_value_range(None, tf.uint16), resolve_value_range(None, tf.float32)
+    ((0.0, 65535.0), (0.0, 255.0))
+    """
+    if value_range is None:
+        dtype = tf.as_dtype(dtype)
+        if dtype.is_integer and dtype.size <= 2:
+            return dtype_range(dtype)
+        return DEFAULT_VALUE_RANGE
+    return check_value_range(value_range)
+
+
+def _bounds_text(low: float, high: float, low_open: bool = False) -> str:
+    if low == -math.inf and high == math.inf:
+        return ""
+    if high == math.inf:
+        return f" {'>' if low_open else '>='} {low:g}"
+    if low == -math.inf:
+        return f" <= {high:g}"
+    return f" in {'(' if low_open else '['}{low:g}, {high:g}]"
