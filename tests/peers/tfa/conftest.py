@@ -15,7 +15,8 @@
 """tensorflow-addons' own image tests, run against keras_aug.ops (the users' contract).
 
 The fixtures below are tfa's (``tensorflow_addons/utils/test_utils.py`` @d208d752: ``maybe_run_functions_eagerly``,
-``set_seeds``, the ``with_device`` / ``needs_gpu`` device parametrization). The test files are tfa's with only
+``set_seeds``, the ``with_device`` / ``needs_gpu`` device parametrization; not tfa's parametrize-id hook, which
+would rename other directories' test ids). The test files are tfa's with only
 their imports changed; what keras_aug does not provide is skipped and each deliberate difference is an xfail
 listed here with its reason (and a row in the README's tfa table).
 """
@@ -69,15 +70,6 @@ PENDING = {
 
 def _finalizer():
     tf.config.run_functions_eagerly(False)
-
-
-def pytest_make_parametrize_id(config, val, argname):
-    if isinstance(val, tf.DType):
-        return val.name
-    if val is False:
-        return "no_" + argname
-    if val is True:
-        return argname
 
 
 @pytest.fixture(scope="function", params=["eager_mode", "tf_function"])
