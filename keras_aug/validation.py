@@ -211,6 +211,52 @@ def resolve_value_range(value_range, dtype) -> tuple[float, float]:
     return check_value_range(value_range)
 
 
+def check_per_sample(
+    values, batch_size, name: str, trailing: tuple[int, ...] = (), dtype=tf.float32
+) -> tf.Tensor:
+    """A per-sample parameter of a batched op as ``[batch, *trailing]`` (``dtype``).
+
+    ``values`` is one value for every sample (shape ``trailing``) or one per sample (``[batch, *trailing]``).
+    Shapes known in Python are checked here, so a wrong batch size names the argument instead of failing
+    in ``BroadcastTo``; values given in Python or NumPy must be finite. Tensors may hold NaN: ops define
+    what they do with it.
+
+    Example:
+    >>> check_per_sample(0.5, 3, "angles").numpy().tolist()
+    [0.5, 0.5, 0.5]
+    >>> check_per_sample([1.0, 2.0], 3, "angles")
+    Traceback (most recent call last):
+    ...
+    ValueError: `angles` must have shape [] (one for all 3 samples) or [3] (one per sample), got [2].
+    """
+    if not isinstance(values, (tf.Tensor, tf.Variable)):
+        array = np.asarray(values)
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            raise ValueError(f"`{name}` must be finite, got {values!r}.")
+    values = tf.cast(tf.convert_to_tensor(values), dtype)
+    static_batch = tf.get_static_value(batch_size)
+    batch_text = "batch" if static_batch is None else str(int(static_batch))
+    shape = values.shape
+    if shape.rank is not None:
+        expected = len(trailing)
+        ok = shape.rank in (expected, expected + 1) and all(
+            have is None or have == want
+            for have, want in zip(shape[shape.rank - expected :], trailing, strict=True)
+        )
+        if ok and shape.rank == expected + 1 and static_batch is not None:
+            ok = shape[0] is None or shape[0] in (1, static_batch)
+        if not ok:
+            one = list(trailing)
+            raise ValueError(
+                f"`{name}` must have shape {one} (one for all {batch_text} samples) or "
+                f"{[batch_text if static_batch is None else int(static_batch), *trailing]} (one per sample), "
+                f"got {shape.as_list()}."
+            )
+        if shape.rank == len(trailing):
+            values = values[tf.newaxis]
+    return tf.broadcast_to(values, [batch_size, *trailing])
+
+
 def _bounds_text(low: float, high: float, low_open: bool = False) -> str:
     if low == -math.inf and high == math.inf:
         return ""

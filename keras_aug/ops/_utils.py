@@ -101,3 +101,84 @@ def batch_vector(values, batch_size, dtype=tf.float32, name: str = "values") -> 
     if values.shape.rank not in (None, 0, 1):
         raise ValueError(f"`{name}` must be a scalar or a [batch] vector, got shape {values.shape}.")
     return tf.broadcast_to(values, [batch_size])
+
+
+# ----------------------------------------------------------------------------------------------
+# tensorflow-addons' rank contract: [H, W], [H, W, C] or [B, H, W, C], also of unknown rank
+# ----------------------------------------------------------------------------------------------
+
+
+def to_4d(images, name: str = "images") -> tuple[tf.Tensor, int | tf.Tensor]:
+    """``images`` as ``[B, H, W, C]`` and the rank to give back to :func:`from_4d` (tfa's ``to_4D_image``).
+
+    ``[H, W]`` becomes ``[1, H, W, 1]`` and ``[H, W, C]`` ``[1, H, W, C]``. A static rank is handled in
+    Python (nothing dynamic reaches XLA); an unknown rank (a ``tf.function`` traced with
+    ``TensorSpec(shape=None)``) is reshaped with ``tf.rank`` and checked at run time.
+
+    Example:
+    >>> batch, rank = to_4d(tf.zeros([5, 7]))
+    >>> batch.shape, rank
+    (TensorShape([1, 5, 7, 1]), 2)
+    """
+    images = tf.convert_to_tensor(images)
+    if not (images.dtype.is_floating or images.dtype.is_integer) or images.dtype == tf.bool:
+        raise ValueError(f"`{name}` must have a numeric dtype, got {images.dtype.name}.")
+    rank = images.shape.rank
+    if rank is None:
+        rank = tf.rank(images)
+        check = tf.debugging.assert_rank_in(
+            images,
+            [2, 3, 4],
+            message=f"`{name}` must have rank 2, 3 or 4",
+        )
+        with tf.control_dependencies([check]):
+            ones = tf.ones([1], tf.int32)
+            shape = tf.concat(
+                [
+                    ones[: tf.cast(rank <= 3, tf.int32)],
+                    tf.shape(images),
+                    ones[: tf.cast(rank == 2, tf.int32)],
+                ],
+                0,
+            )
+            batch = tf.reshape(images, shape)
+        batch.set_shape([None] * 4)
+        return batch, rank
+    if rank not in (2, 3, 4):
+        raise ValueError(
+            f"`{name}` must have rank 2 [height, width], 3 [height, width, channels] or 4 "
+            f"[batch, height, width, channels], got shape {images.shape}."
+        )
+    return (
+        images[tf.newaxis, ..., tf.newaxis] if rank == 2 else images[tf.newaxis] if rank == 3 else images
+    ), rank
+
+
+def from_4d(images: tf.Tensor, rank: int | tf.Tensor) -> tf.Tensor:
+    """Undo :func:`to_4d` (tfa's ``from_4D_image``).
+
+    Example:
+    >>> from_4d(tf.zeros([1, 5, 7, 1]), 2).shape
+    TensorShape([5, 7])
+    """
+    if isinstance(rank, tf.Tensor):
+        begin = tf.cast(rank <= 3, tf.int32)
+        end = 4 - tf.cast(rank == 2, tf.int32)
+        return tf.reshape(images, tf.shape(images)[begin:end])
+    return images[0, ..., 0] if rank == 2 else images[0] if rank == 3 else images
+
+
+def traceable(fn):
+    """Give the plain function ``fn`` a ``get_concrete_function`` like tfa's ``tf.function`` image ops.
+
+    tfa decorates its image functions with ``tf.function``, and code traces them directly, e.g.
+    ``mean_filter2d.get_concrete_function(tf.TensorSpec(shape=None))``. ``fn`` itself stays a plain
+    function: eager calls, signatures and argument errors are unchanged.
+
+    Example:
+    >>> double = traceable(lambda x: x * 2)
+    >>> double.get_concrete_function(tf.TensorSpec([None], tf.float32)).structured_outputs.shape
+    TensorShape([None])
+    """
+    fn.get_concrete_function = tf.function(fn, autograph=False).get_concrete_function
+    return fn

@@ -20,7 +20,16 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
-from keras_aug.ops._utils import compute_dtype, dtype_range, from_batch, from_compute, to_batch, to_compute
+from keras_aug.ops._utils import (
+    compute_dtype,
+    dtype_range,
+    from_4d,
+    from_batch,
+    from_compute,
+    to_4d,
+    to_batch,
+    to_compute,
+)
 
 ValueRange = Sequence[float]
 #: What ``value_range=None`` means for floats and int32/int64 (Keras' default for its intensity layers).
@@ -292,7 +301,9 @@ def blend(image1, image2, factor, value_range: ValueRange | None = None) -> tf.T
     """``image1 + factor * (image2 - image1)``, clipped to ``value_range``, in ``image1``'s dtype.
 
     ``factor`` (per sample) 0 gives ``image1``, 1 gives ``image2``; values outside [0, 1] extrapolate
-    (``tfa.image.blend`` semantics).
+    (``tfa.image.blend`` semantics). Images are ``[B, H, W, C]``, ``[H, W, C]`` or ``[H, W]`` (as tfa).
+    Integer results are rounded half to even (as tfa); unlike tfa, which returns float32 rounded to
+    integers, the result keeps ``image1``'s dtype and float results are not rounded.
 
     Example:
     >>> a = tf.zeros([1, 1, 1, 1], tf.uint8)
@@ -300,11 +311,11 @@ def blend(image1, image2, factor, value_range: ValueRange | None = None) -> tf.T
     >>> blend(a, b, 0.25).numpy().ravel().tolist()
     [50]
     """
-    image1, single = to_batch(image1)
+    image1, rank = to_4d(image1, "image1")
     low, high = resolve_value_range(value_range, image1.dtype)
-    image2, _ = to_batch(image2)
+    image2, _ = to_4d(image2, "image2")
     factor = _per_sample(factor, image1, "factor")
-    return from_batch(_jit(_blend_kernel, low=low, high=high)(image1, image2, factor), single)
+    return from_4d(_jit(_blend_kernel, low=low, high=high)(image1, image2, factor), rank)
 
 
 def normalize(images, mean, std) -> tf.Tensor:

@@ -1,6 +1,6 @@
 """PIL ``ImageEnhance``-style ops with tensorflow-addons' names: :func:`sharpness`.
 
-Images are ``[B, H, W, C]`` (or one ``[H, W, C]`` image) of any numeric dtype, factors scalars or per
+Images are ``[B, H, W, C]`` (or one ``[H, W, C]`` or ``[H, W]`` image, as tfa) of any numeric dtype, factors scalars or per
 sample ``[B]``. Arithmetic runs in float32 (float64 for float64 input) as one XLA unit; integer results
 are rounded to nearest (PIL and tfa truncate the final blend) and every result is clipped to
 ``value_range`` (as in :mod:`keras_aug.ops.color`).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_aug.ops._utils import compute_dtype, from_batch, from_compute, to_batch, to_compute
+from keras_aug.ops._utils import compute_dtype, from_4d, from_compute, to_4d, to_compute
 from keras_aug.ops.color import ValueRange, resolve_value_range
 
 
@@ -65,7 +65,7 @@ def sharpness(image, factor, value_range: ValueRange | None = None) -> tf.Tensor
     >>> sharpness(image, 0.0)[..., 0].numpy().tolist()
     [[0, 0, 0], [0, 50, 0], [0, 0, 0]]
     """
-    images, single = to_batch(image)
+    images, rank = to_4d(image, "image")
     low, high = resolve_value_range(value_range, images.dtype)
     factor = _per_sample(factor, images, "factor")
-    return from_batch(_sharpness(images, factor, low, high), single)
+    return from_4d(_sharpness(images, factor, low, high), rank)

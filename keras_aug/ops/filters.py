@@ -4,7 +4,9 @@
 ``[B, H, W, C]`` images of any numeric dtype, an odd or even ``filter_shape`` (``(height, width)`` or one
 int; even windows reach one pixel further down/right, as in tfa) and a ``padding`` of ``"reflect"``
 (``d c b | a b c d``, scipy's ``"mirror"``), ``"symmetric"`` (``c b a | a b c``, scipy's ``"reflect"``)
-or ``"constant"`` (``constant_values``), case-insensitive. Integer results are rounded (tfa truncates).
+or ``"constant"`` (``constant_values``), case-insensitive; reflection reaches any distance (a 1x1 image
+repeats its pixel; tfa's ``tf.pad`` refuses pads longer than the image). Integer results are rounded
+(tfa truncates). Like tfa's, the functions have ``get_concrete_function`` (also for unknown ranks).
 """
 
 from __future__ import annotations
@@ -13,16 +15,53 @@ import functools
 
 import tensorflow as tf
 
-from keras_aug.ops._utils import check_choice, compute_dtype, from_compute
+from keras_aug.ops._utils import check_choice, compute_dtype, from_4d, from_compute, to_4d, traceable
+from keras_aug.validation import check_number, is_number
 
 PADDINGS = ("reflect", "constant", "symmetric")
 
 
 def _pair(name: str, value, kind) -> tuple:
-    values = tuple(value) if isinstance(value, (list, tuple)) else (value, value)
+    """``value`` or ``(value, value)``; a wrong type raises ``TypeError`` and a wrong pair ``ValueError`` (as tfa)."""
+    if isinstance(value, (list, tuple)):
+        values = tuple(value)
+    elif isinstance(value, kind) and not isinstance(value, bool):
+        values = (value, value)
+    else:
+        raise TypeError(f"`{name}` must be a {kind.__name__} or a pair of them, got {value!r}.")
     if len(values) != 2 or not all(isinstance(v, kind) and not isinstance(v, bool) for v in values):
         raise ValueError(f"`{name}` must be a {kind.__name__} or a pair of them, got {value!r}.")
     return values
+
+
+def _fold(index: tf.Tensor, length, padding: str) -> tf.Tensor:
+    """Source index of each padded position ``index`` (any integer) along an axis of ``length``.
+
+    ``"reflect"`` mirrors about the edge pixels (period ``2 (length - 1)``; a length-1 axis repeats its
+    pixel) and ``"symmetric"`` about the edges (period ``2 length``), however far the padding reaches:
+    scipy.ndimage's ``"mirror"`` and ``"reflect"``. ``tf.pad`` only allows pads shorter than the axis.
+    """
+    period = tf.maximum(2 * length - 2, 1) if padding == "reflect" else 2 * length
+    phase = tf.math.floormod(index, period)
+    mirrored = period - phase if padding == "reflect" else period - 1 - phase
+    return tf.where(phase < length, phase, mirrored)
+
+
+def _pad_axis(
+    images: tf.Tensor, before: int, after: int, axis: int, padding: str, constant_values
+) -> tf.Tensor:
+    """Pad axis ``axis`` of ``images`` [B, H, W, C] by ``before`` / ``after`` with any pad length."""
+    if before == after == 0:
+        return images
+    length = images.shape[axis]
+    reach = max(before, after) + (padding == "reflect")  # tf.pad's reflect needs pads < length
+    if padding == "constant" or (length is not None and reach <= length):
+        paddings = [[0, 0]] * 4
+        paddings[axis] = [before, after]
+        return tf.pad(images, paddings, mode=padding.upper(), constant_values=constant_values)
+    length = tf.shape(images)[axis]
+    index = tf.range(-before, length + after)
+    return tf.gather(images, _fold(index, length, padding), axis=axis)
 
 
 def gaussian_kernel1d(sigma, size: int, dtype=tf.float32) -> tf.Tensor:
@@ -48,9 +87,7 @@ def _filter_along(images: tf.Tensor, kernel: tf.Tensor, size: int, axis: int, pa
     """Correlate ``images`` [B, H, W, C] with ``kernel`` along ``axis`` (1 or 2), output the same size."""
     if size == 1:
         return images * kernel[0]
-    paddings = [[0, 0]] * 4
-    paddings[axis] = list(_pad_amounts(size))
-    padded = tf.pad(images, paddings, mode=padding.upper(), constant_values=constant_values)
+    padded = _pad_axis(images, *_pad_amounts(size), axis, padding, constant_values)
     length = tf.shape(images)[axis]
     out = None
     for tap in range(size):
@@ -63,6 +100,18 @@ def _filter_along(images: tf.Tensor, kernel: tf.Tensor, size: int, axis: int, pa
     return out
 
 
+def _sigma(sigma):
+    """``sigma`` as finite ``(sigma_y, sigma_x)`` >= 0 when given in Python; tensors pass as they are."""
+    if is_number(sigma):
+        sigma = (sigma, sigma)
+    elif not isinstance(sigma, (list, tuple)):
+        return sigma
+    if len(sigma) != 2:
+        raise ValueError(f"`sigma` must be a number or a pair of them, got {sigma!r}.")
+    return tuple(check_number(s, "sigma", 0.0) for s in sigma)
+
+
+@traceable
 def gaussian_filter2d(image, filter_shape=(3, 3), sigma=1.0, padding: str = "reflect", constant_values=0):
     """Blur with a separable Gaussian, like ``tfa.image.gaussian_filter2d``.
 
@@ -71,33 +120,24 @@ def gaussian_filter2d(image, filter_shape=(3, 3), sigma=1.0, padding: str = "ref
     ``-(n // 2) + 1 - n % 2 ... n // 2`` weighted ``exp(-d**2 / (2 sigma**2))`` and normalized to sum 1.
     ``padding`` is ``"reflect"`` (``d c b | a b c d``, scipy's ``"mirror"``), ``"symmetric"``
     (``c b a | a b c``, scipy's ``"reflect"``) or ``"constant"`` (``constant_values``). Integer images are
-    filtered in float32 and rounded back (tfa truncates instead). ``sigma=0`` leaves the image unchanged.
+    filtered in float32 and rounded back (tfa truncates instead). ``sigma=0`` leaves the image unchanged
+    (as scipy; tfa returns NaN); NaN, infinite or negative Python sigmas raise ``ValueError``.
 
     Example:
     >>> out = gaussian_filter2d(tf.ones([8, 8, 3]), filter_shape=5, sigma=1.5)
     >>> out.shape
     TensorShape([8, 8, 3])
     """
-    filter_shape = _pair("filter_shape", filter_shape, int)
-    if any(size < 1 for size in filter_shape):
-        raise ValueError(f"`filter_shape` must be positive, got {filter_shape}.")
-    sigma = _pair("sigma", sigma, (int, float)) if isinstance(sigma, (list, tuple, int, float)) else sigma
-    if isinstance(sigma, tuple) and any(s < 0 for s in sigma):
-        raise ValueError(f"`sigma` must be >= 0, got {sigma}.")
-    padding = check_choice("padding", padding, PADDINGS)
-    image = tf.convert_to_tensor(image)
-    rank = image.shape.rank
-    if rank not in (2, 3, 4):
-        raise ValueError(f"`image` must be rank 2, 3 or 4, got shape {image.shape}.")
+    sigma = _sigma(sigma)
+    image, rank, filter_shape, padding = _filter_args(image, filter_shape, padding)
     dtype = image.dtype
     work = tf.cast(image, compute_dtype(dtype))
-    work = work[tf.newaxis, ..., tf.newaxis] if rank == 2 else work[tf.newaxis] if rank == 3 else work
     sigma = tf.broadcast_to(tf.cast(sigma, work.dtype), [2])
     constant_values = tf.cast(constant_values, work.dtype)
     for axis, size in ((1, filter_shape[0]), (2, filter_shape[1])):
         kernel = gaussian_kernel1d(sigma[axis - 1], size, work.dtype)
         work = _filter_along(work, kernel, size, axis, padding, constant_values)
-    work = work[0, ..., 0] if rank == 2 else work[0] if rank == 3 else work
+    work = from_4d(work, rank)
     return from_compute(work, dtype)
 
 
@@ -115,32 +155,27 @@ def _jit(fn):
     return tf.function(fn, jit_compile=True, reduce_retracing=True, autograph=False)
 
 
-def _filter_args(image, filter_shape, padding: str) -> tuple[tf.Tensor, tuple[int, int], str]:
+def _filter_shape(filter_shape) -> tuple[int, int]:
     filter_shape = _pair("filter_shape", filter_shape, int)
     if any(size < 1 for size in filter_shape):
         raise ValueError(f"`filter_shape` must be positive, got {filter_shape}.")
+    return filter_shape
+
+
+def _filter_args(
+    image, filter_shape, padding: str
+) -> tuple[tf.Tensor, int | tf.Tensor, tuple[int, int], str]:
+    """``(image as [B, H, W, C], its rank, filter_shape, padding)``, checked."""
+    filter_shape = _filter_shape(filter_shape)
     padding = check_choice("padding", padding, PADDINGS)
-    image = tf.convert_to_tensor(image)
-    if image.shape.rank not in (2, 3, 4):
-        raise ValueError(f"`image` must be rank 2, 3 or 4, got shape {image.shape}.")
-    if not (image.dtype.is_floating or image.dtype.is_integer) or image.dtype == tf.bool:
-        raise ValueError(f"`image` must have a numeric dtype, got {image.dtype.name}.")
-    return image, filter_shape, padding
-
-
-def _to_nhwc(image: tf.Tensor) -> tf.Tensor:
-    rank = image.shape.rank
-    return image[tf.newaxis, ..., tf.newaxis] if rank == 2 else image[tf.newaxis] if rank == 3 else image
-
-
-def _from_nhwc(image: tf.Tensor, rank: int) -> tf.Tensor:
-    return image[0, ..., 0] if rank == 2 else image[0] if rank == 3 else image
+    image, rank = to_4d(image, "image")
+    return image, rank, filter_shape, padding
 
 
 def _pad2d(images: tf.Tensor, filter_shape, padding: str, constant_values) -> tf.Tensor:
     """tfa's explicit padding: ``(size - 1) // 2`` before, the rest after, on both spatial axes."""
-    paddings = [[0, 0], list(_pad_amounts(filter_shape[0])), list(_pad_amounts(filter_shape[1])), [0, 0]]
-    return tf.pad(images, paddings, mode=padding.upper(), constant_values=constant_values)
+    images = _pad_axis(images, *_pad_amounts(filter_shape[0]), 1, padding, constant_values)
+    return _pad_axis(images, *_pad_amounts(filter_shape[1]), 2, padding, constant_values)
 
 
 def _as_dtype(value, dtype: tf.DType) -> tf.Tensor:
@@ -184,6 +219,7 @@ def _mean_filter(images, constant_values, filter_shape: tuple, padding: str):
     return from_compute(work / (filter_shape[0] * filter_shape[1]), images.dtype)
 
 
+@traceable
 def mean_filter2d(image, filter_shape=(3, 3), padding: str = "reflect", constant_values=0) -> tf.Tensor:
     """Mean (box) filter, like ``tfa.image.mean_filter2d``: the average of each ``filter_shape`` window.
 
@@ -195,10 +231,9 @@ def mean_filter2d(image, filter_shape=(3, 3), padding: str = "reflect", constant
     >>> mean_filter2d(tf.constant([[0.0, 3.0, 6.0]]), filter_shape=(1, 3)).numpy().tolist()
     [[2.0, 3.0, 4.0]]
     """
-    image, filter_shape, padding = _filter_args(image, filter_shape, padding)
-    rank = image.shape.rank
-    out = _mean_filter(_to_nhwc(image), tf.convert_to_tensor(constant_values), filter_shape, padding)
-    return _from_nhwc(out, rank)
+    image, rank, filter_shape, padding = _filter_args(image, filter_shape, padding)
+    out = _mean_filter(image, tf.convert_to_tensor(constant_values), filter_shape, padding)
+    return from_4d(out, rank)
 
 
 @functools.lru_cache
@@ -275,6 +310,7 @@ def _median_filter(images, constant_values, filter_shape: tuple, padding: str, s
     return from_compute(low + (high - low) / 2.0, dtype)
 
 
+@traceable
 def median_filter2d(image, filter_shape=(3, 3), padding: str = "reflect", constant_values=0) -> tf.Tensor:
     """Median filter, like ``tfa.image.median_filter2d``: the median of each ``filter_shape`` window.
 
@@ -289,11 +325,8 @@ def median_filter2d(image, filter_shape=(3, 3), padding: str = "reflect", consta
     >>> median_filter2d(tf.constant([[1, 9, 2, 8]], tf.uint8), filter_shape=(1, 3)).numpy().tolist()
     [[9, 2, 8, 2]]
     """
-    image, filter_shape, padding = _filter_args(image, filter_shape, padding)
-    rank = image.shape.rank
+    image, rank, filter_shape, padding = _filter_args(image, filter_shape, padding)
     area = filter_shape[0] * filter_shape[1]
     sort = len(_selection_network(area, _median_ranks(area))) > _NETWORK_MAX_COMPARATORS
-    out = _median_filter(
-        _to_nhwc(image), _as_dtype(constant_values, image.dtype), filter_shape, padding, sort
-    )
-    return _from_nhwc(out, rank)
+    out = _median_filter(image, _as_dtype(constant_values, image.dtype), filter_shape, padding, sort)
+    return from_4d(out, rank)

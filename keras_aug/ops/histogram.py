@@ -22,8 +22,9 @@ from fractions import Fraction
 import numpy as np
 import tensorflow as tf
 
-from keras_aug.ops._utils import compute_dtype, from_batch, to_batch
+from keras_aug.ops._utils import compute_dtype, from_4d, from_batch, to_4d, to_batch
 from keras_aug.ops.color import check_value_range
+from keras_aug.validation import check_number
 
 BINS = 256
 _MAX_LEVEL = BINS - 1
@@ -78,30 +79,32 @@ def _check_channels(images: tf.Tensor, allowed: Sequence[int] | None, op: str) -
         )
 
 
-def _to_levels(images: tf.Tensor, value_range: tuple[float, float]) -> tf.Tensor:
-    """Images as int32 levels in [0, 255]."""
-    if images.dtype == tf.uint8 and value_range == (0.0, 255.0):
+def _to_levels(images: tf.Tensor, value_range: tuple[float, float], bins: int = BINS) -> tf.Tensor:
+    """Images as int32 levels in [0, bins - 1]."""
+    if images.dtype == tf.uint8 and value_range == (0.0, 255.0) and bins == BINS:
         return tf.cast(images, tf.int32)
     low, high = value_range
     dtype = compute_dtype(images.dtype)
     x = tf.cast(images, dtype)
     if low != 0.0:
         x = x - tf.constant(low, dtype)
-    levels = tf.round(x * tf.constant(_MAX_LEVEL / (high - low), dtype))
-    return tf.cast(tf.clip_by_value(levels, 0.0, float(_MAX_LEVEL)), tf.int32)
+    levels = tf.round(x * tf.constant((bins - 1) / (high - low), dtype))
+    return tf.cast(tf.clip_by_value(levels, 0.0, float(bins - 1)), tf.int32)
 
 
-def _from_levels(levels: tf.Tensor, dtype: tf.DType, value_range: tuple[float, float]) -> tf.Tensor:
-    """Undo :func:`_to_levels`: ``level / (255 / (high - low)) + low`` (``level / 255`` for [0, 1]).
+def _from_levels(
+    levels: tf.Tensor, dtype: tf.DType, value_range: tuple[float, float], bins: int = BINS
+) -> tf.Tensor:
+    """Undo :func:`_to_levels`: ``level / ((bins - 1) / (high - low)) + low`` (``level / 255`` for [0, 1]).
 
-    A 256-entry table computed in NumPy keeps the division exact: XLA would turn a division by a
+    A ``bins``-entry table computed in NumPy keeps the division exact: XLA would turn a division by a
     constant into a multiplication by its reciprocal, which is one ulp off for some levels.
     """
-    if dtype == tf.uint8 and value_range == (0.0, 255.0):
+    if dtype == tf.uint8 and value_range == (0.0, 255.0) and bins == BINS:
         return tf.cast(levels, tf.uint8)
     low, high = value_range
     np_dtype = compute_dtype(dtype).as_numpy_dtype
-    values = np.arange(BINS).astype(np_dtype) / np_dtype(_MAX_LEVEL / (high - low)) + np_dtype(low)
+    values = np.arange(bins).astype(np_dtype) / np_dtype((bins - 1) / (high - low)) + np_dtype(low)
     if dtype.is_integer:
         values = np.clip(np.round(values), dtype.min, dtype.max)
     return tf.gather(tf.constant(values.astype(dtype.as_numpy_dtype)), levels)
@@ -814,53 +817,57 @@ def clahe(
     return from_batch(_clahe_batch(images, clip, tiles_x, tiles_y, value_range), single)
 
 
-def _channel_histograms(levels: tf.Tensor) -> tf.Tensor:
-    """256-bin histograms ``[B, C, 256]`` of int32 levels ``[B, H, W, C]``."""
+def _channel_histograms(levels: tf.Tensor, bins: int = BINS) -> tf.Tensor:
+    """``bins``-bin histograms ``[B, C, bins]`` of int32 levels ``[B, H, W, C]``."""
     shape = tf.shape(levels)
     batch, channels = shape[0], shape[3]
-    offset = (tf.range(batch)[:, None] * channels + tf.range(channels)[None, :]) * BINS
+    offset = (tf.range(batch)[:, None] * channels + tf.range(channels)[None, :]) * bins
     ids = levels + offset[:, None, None, :]
-    counts = tf.math.unsorted_segment_sum(tf.ones_like(ids), ids, batch * channels * BINS)
-    return tf.reshape(counts, [batch, channels, BINS])
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(ids), ids, batch * channels * bins)
+    return tf.reshape(counts, [batch, channels, bins])
 
 
 def _equalize_luts_cv(hist: tf.Tensor, total: tf.Tensor) -> tf.Tensor:
-    """``cv2.equalizeHist``: ``round((cdf - first_count) * 255 / (total - first_count))``."""
+    """``cv2.equalizeHist``: ``round((cdf - first_count) * (bins - 1) / (total - first_count))``."""
+    bins = hist.shape[-1]
     first = tf.argmax(tf.cast(hist > 0, tf.int32), axis=-1, output_type=tf.int32)
     first_count = tf.gather(hist, first, batch_dims=2)[..., None]
     rest = tf.cast(total - first_count, tf.float32)
-    scale = tf.constant(float(_MAX_LEVEL), tf.float32) / tf.maximum(rest, 1.0)
+    scale = tf.constant(float(bins - 1), tf.float32) / tf.maximum(rest, 1.0)
     lut = tf.round(tf.cast(tf.cumsum(hist, axis=-1) - first_count, tf.float32) * scale)
-    lut = tf.cast(tf.clip_by_value(lut, 0.0, float(_MAX_LEVEL)), tf.int32)
-    return tf.where(rest > 0.0, lut, tf.range(BINS))  # one level only: unchanged
+    lut = tf.cast(tf.clip_by_value(lut, 0.0, float(bins - 1)), tf.int32)
+    return tf.where(rest > 0.0, lut, tf.range(bins))  # one level only: unchanged
 
 
 def _equalize_luts_pil(hist: tf.Tensor, total: tf.Tensor) -> tf.Tensor:
-    """``PIL.ImageOps.equalize``: ``(step // 2 + count below) // step``, ``step = (total - last_count) // 255``."""
-    last = BINS - 1 - tf.argmax(tf.cast(hist[..., ::-1] > 0, tf.int32), axis=-1, output_type=tf.int32)
+    """``PIL.ImageOps.equalize``: ``(step // 2 + count below) // step``, ``step = (total - last_count) // (bins - 1)``."""
+    bins = hist.shape[-1]
+    last = bins - 1 - tf.argmax(tf.cast(hist[..., ::-1] > 0, tf.int32), axis=-1, output_type=tf.int32)
     last_count = tf.gather(hist, last, batch_dims=2)[..., None]
-    step = (total - last_count) // _MAX_LEVEL
+    step = (total - last_count) // (bins - 1)
     below = tf.cumsum(hist, axis=-1, exclusive=True)
-    lut = tf.minimum((step // 2 + below) // tf.maximum(step, 1), _MAX_LEVEL)
-    return tf.where(step > 0, lut, tf.range(BINS))  # step == 0 also covers one level only
+    lut = tf.minimum((step // 2 + below) // tf.maximum(step, 1), bins - 1)
+    return tf.where(step > 0, lut, tf.range(bins))  # step == 0 also covers one level only
 
 
-def _equalize_levels(levels: tf.Tensor, mode: str) -> tf.Tensor:
-    hist = _channel_histograms(levels)
+def _equalize_levels(levels: tf.Tensor, mode: str, bins: int = BINS) -> tf.Tensor:
+    hist = _channel_histograms(levels, bins)
     shape = tf.shape(levels)
     total = shape[1] * shape[2]
     luts = _equalize_luts_cv(hist, total) if mode == "cv" else _equalize_luts_pil(hist, total)
-    offset = (tf.range(shape[0])[:, None] * shape[3] + tf.range(shape[3])[None, :]) * BINS
+    offset = (tf.range(shape[0])[:, None] * shape[3] + tf.range(shape[3])[None, :]) * bins
     return tf.gather(tf.reshape(luts, [-1]), levels + offset[:, None, None, :])
 
 
-def _equalize_stage(images, apply, *, mode, value_range):
-    levels = _equalize_levels(_to_levels(images, value_range), mode)
-    return _keep_unapplied(_from_levels(levels, images.dtype, value_range), images, apply)
+def _equalize_stage(images, apply, *, mode, value_range, bins=BINS):
+    levels = _equalize_levels(_to_levels(images, value_range, bins), mode, bins)
+    return _keep_unapplied(_from_levels(levels, images.dtype, value_range, bins), images, apply)
 
 
-def equalize(images, mode: str = "cv", value_range: ValueRange | None = None) -> tf.Tensor:
-    """Global histogram equalization of each channel of each image.
+def equalize(
+    images, bins: int = BINS, *, mode: str = "cv", value_range: ValueRange | None = None
+) -> tf.Tensor:
+    """Global histogram equalization of each channel of each image (``tfa.image.equalize(image, bins)``).
 
     Two rounding conventions, both exact:
 
@@ -873,22 +880,32 @@ def equalize(images, mode: str = "cv", value_range: ValueRange | None = None) ->
       exactly 255.
 
     Args:
-        images: ``[B, H, W, C]`` or ``[H, W, C]``, any channel count; uint8 is used as is, other dtypes
-            are binned to 256 levels over ``value_range`` (default ``(0, 1)`` for floats, the dtype's
-            range for uint16 / int16, ``(0, 255)`` for other integers) and returned in their own dtype.
-        mode: ``"cv"`` or ``"pil"``.
-        value_range: ``(low, high)`` of non-uint8 inputs.
+        images: ``[B, H, W, C]``, ``[H, W, C]`` or ``[H, W]`` (also of unknown rank), any channel count;
+            uint8 is used as is, other dtypes are binned to ``bins`` levels over ``value_range``
+            (default ``(0, 1)`` for floats, the dtype's range for uint16 / int16, ``(0, 255)`` for other
+            integers) and returned in their own dtype.
+        bins: the number of histogram levels ``value_range`` is quantized to (tfa's ``bins``; 255 above
+            becomes ``bins - 1``). With 256, uint8 levels are the pixel values themselves.
+        mode: ``"cv"`` or ``"pil"`` (keyword only).
+        value_range: ``(low, high)`` of non-uint8 inputs (keyword only).
 
-    Memory: int32 levels (4 bytes per value) and ``B * C * 256`` int32 histogram bins.
+    Memory: int32 levels (4 bytes per value) and ``B * C * bins`` int32 histogram bins.
 
     Example:
     >>> image = tf.constant([[[10], [10], [20], [30]]], tf.uint8)
     >>> equalize(image).numpy().ravel().tolist()
     [0, 0, 128, 255]
     """
+    if isinstance(bins, str):
+        raise TypeError(
+            f"`bins` (equalize's second argument, as in tfa) must be an int; pass mode={bins!r} by name."
+        )
+    bins = check_number(bins, "bins", 2, 2**24, integer=True)
     if mode not in ("cv", "pil"):
         raise ValueError(f"`mode` must be 'cv' or 'pil', got {mode!r}.")
-    images, single = to_batch(images)
-    _check_channels(images, None, "equalize")
+    images, rank = to_4d(images)
+    if not isinstance(rank, tf.Tensor):  # an unknown rank (tfa's TensorSpec(None)) has unknown channels
+        _check_channels(images, None, "equalize")
     value_range = _check_value_range(value_range, images.dtype)
-    return from_batch(_jit(_equalize_stage, mode=mode, value_range=value_range)(images, None), single)
+    stage = _jit(_equalize_stage, mode=mode, value_range=value_range, bins=bins)
+    return from_4d(stage(images, None), rank)
