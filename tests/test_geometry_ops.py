@@ -73,7 +73,7 @@ def test_transform_matches_tf_kernel(images, jit_transform, interpolation, fill_
         x = images.astype(dtype)
         expected = tf_kernel(x.astype(np.float32), transforms, interpolation, fill_mode, 9.0)
         for run in (g.transform, jit_transform):
-            got = run(x, transforms, interpolation, fill_mode, 9.0).numpy()
+            got = run(x, transforms, interpolation, fill_mode=fill_mode, fill_value=9.0).numpy()
             assert got.dtype == dtype
             diff = np.abs(got.astype(np.float64) - expected)
             if interpolation == "nearest":
@@ -87,14 +87,14 @@ def test_transform_matches_tf_kernel(images, jit_transform, interpolation, fill_
 def test_transform_uint8_within_one_of_tf_uint8_kernel(images):
     transforms = random_affine(np.random.default_rng(0), 3)
     expected = tf_kernel(images, transforms, "bilinear", "reflect")  # TF truncates where we round
-    got = g.transform(images, transforms, "bilinear", "reflect").numpy()
+    got = g.transform(images, transforms, "bilinear", fill_mode="reflect").numpy()
     assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
 
 
 def test_transform_single_transform_rank3_and_output_shape(images):
     t = random_affine(np.random.default_rng(1), 1)[0]
     expected = tf_kernel(images[:1].astype(np.float32), t[None], "bilinear", "constant", output_shape=(9, 31))
-    got = g.transform(images[0].astype(np.float32), t, output_shape=(9, 31)).numpy()
+    got = g.transform(images[0].astype(np.float32), t, "bilinear", output_shape=(9, 31)).numpy()
     assert got.shape == (9, 31, 3)
     np.testing.assert_allclose(got, expected[0], atol=1e-3)
 
@@ -104,7 +104,7 @@ def test_warp_matches_opencv_warp_affine(images, fill_mode):
     transforms = random_affine(np.random.default_rng(3), 3)
     matrices = g.transform_to_matrix(transforms)
     fast = g.warp(images, matrices, "bilinear", fill_mode, 0.0).numpy().astype(np.float64)
-    exact = g.transform(images.astype(np.float32), transforms, "bilinear", fill_mode).numpy()
+    exact = g.transform(images.astype(np.float32), transforms, "bilinear", fill_mode=fill_mode).numpy()
     for i in range(3):
         # WARP_INVERSE_MAP: the 2x3 matrix maps output to input, like ours.
         cv = cv2.warpAffine(
@@ -229,12 +229,12 @@ def test_dtypes_preserved_under_xla(images, dtype):
     m = g.transform_to_matrix(random_affine(np.random.default_rng(4), 3))
     t = g.matrix_to_transform(m)
     ops = {
-        "transform": lambda a: g.transform(a, t),
+        "transform": lambda a: g.transform(a, t, "bilinear"),
         "warp": lambda a: g.warp(a, m),
         "shift": lambda a: g.shift(a, [1.5, 0.0, -2.0], [0.5, 1.0, 0.0]),
         "flip": lambda a: g.flip_left_right(a, [True, False, True]),
     }
-    reference = g.transform(images.astype(np.float32), t).numpy()
+    reference = g.transform(images.astype(np.float32), t, "bilinear").numpy()
     for name, op in ops.items():
         out = tf.function(op, jit_compile=True)(x)
         assert out.dtype == dtype, name
@@ -248,7 +248,7 @@ def test_uint8_rounds_and_clips():
     img = np.array([[[250], [255]]], np.uint8)[None]
     half = g.shift(img, [0.5], [0.0], fill_mode="nearest").numpy()
     assert half[0, 0, 1, 0] == 253  # (250 + 255) / 2 = 252.5 rounds up in fixed point
-    exact = g.transform(img, [1, 0, -0.5, 0, 1, 0, 0, 0], fill_mode="nearest").numpy()
+    exact = g.transform(img, [1, 0, -0.5, 0, 1, 0, 0, 0], "bilinear", fill_mode="nearest").numpy()
     assert exact[0, 0, 1, 0] == 252  # round half to even on the exact path, never wraps past 255
 
 
@@ -275,7 +275,7 @@ def test_bad_arguments_name_the_argument(images):
     with pytest.raises(ValueError, match="interpolation"):
         g.warp(images, g.identity_matrix(3), interpolation="bicubic")
     with pytest.raises(ValueError, match="images"):
-        g.transform(images[0, 0], [1, 0, 0, 0, 1, 0, 0, 0])
+        g.transform(images[0, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0])
     with pytest.raises(ValueError, match="images"):
         g.flip_left_right(tf.constant([[["a"]]]))
     with pytest.raises(ValueError, match="transforms"):

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from keras_aug.ops import _utils
 from keras_aug.ops._utils import FILL_MODES, INTERPOLATIONS
+from keras_aug.validation import check_per_sample
 
 # ----------------------------------------------------------------------------------------------
 # Matrices (output -> input, about the image centre)
@@ -327,7 +328,8 @@ def _exact_f32(value: tf.Tensor) -> tf.Tensor:
 def projective_coordinates(transforms, height, width) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """Input coordinates for every output pixel: ``(x, y, valid)``, each ``[B, height, width]``.
 
-    ``valid`` is False where the projective denominator is zero (those pixels get the fill value).
+    ``valid`` is False where the projective denominator is zero or a coordinate is not finite (NaN or
+    infinite transforms); those pixels get the fill value, as in TF's kernel.
 
     Example:
     >>> x, y, ok = projective_coordinates([[1.0, 0, 2, 0, 1, 0, 0, 0]], 1, 2)
@@ -350,48 +352,66 @@ def projective_coordinates(transforms, height, width) -> tuple[tf.Tensor, tf.Ten
     safe_k = tf.where(k == 0.0, tf.ones_like(k), k)
     x = affine(t[0], t[1], t[2]) / safe_k
     y = affine(t[3], t[4], t[5]) / safe_k
-    return x, y, k != 0.0
+    return x, y, (k != 0.0) & tf.math.is_finite(x) & tf.math.is_finite(y)
 
 
 def transform(
     images,
     transforms,
-    interpolation: str = "bilinear",
+    interpolation: str = "nearest",
+    output_shape=None,
+    name: str | None = None,
     fill_mode: str = "constant",
     fill_value: float = 0.0,
-    output_shape=None,
 ) -> tf.Tensor:
     """Projective warp with ``ImageProjectiveTransformV3``'s conventions, built from gathers (XLA-friendly).
 
+    ``tfa.image.transform``'s signature and defaults (nearest interpolation, constant fill).
+
     Args:
-        images: ``[B, H, W, C]`` or ``[H, W, C]``, any numeric dtype; the output keeps it.
-        transforms: ``[8]`` or ``[B, 8]`` output→input transforms (see the module docstring).
-        interpolation: ``"nearest"`` or ``"bilinear"``.
+        images: ``[B, H, W, C]``, ``[H, W, C]`` or ``[H, W]`` (also of unknown rank), any numeric dtype;
+            the output keeps it.
+        transforms: ``[8]`` or ``[B, 8]`` output→input transforms (see the module docstring). Pixels whose
+            transform is not finite get ``fill_value`` (Python/NumPy values must be finite).
+        interpolation: ``"nearest"`` or ``"bilinear"`` (any case).
+        output_shape: ``(height, width)`` of the output; defaults to the input's.
+        name: a name scope for the ops.
         fill_mode: ``"constant"``, ``"reflect"``, ``"wrap"`` or ``"nearest"``.
         fill_value: value outside the image when ``fill_mode="constant"``.
-        output_shape: ``(height, width)`` of the output; defaults to the input's.
 
     Example:
-    >>> img = tf.reshape(tf.range(4, dtype=tf.float32), [2, 2, 1])
-    >>> transform(img, [1.0, 0, 1, 0, 1, 0, 0, 0])[:, :, 0].numpy().tolist()
+    >>> img = tf.reshape(tf.range(4, dtype=tf.float32), [2, 2])
+    >>> transform(img, [1.0, 0, 1, 0, 1, 0, 0, 0]).numpy().tolist()
     [[1.0, 0.0], [3.0, 0.0]]
     """
     interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
     fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
-    images, single = _utils.to_batch(images)
-    transforms = _check_transforms(transforms)
-    shape = tf.shape(images)
-    if output_shape is None:
-        out_h, out_w = shape[1], shape[2]
-    else:
-        out_h, out_w = output_shape[0], output_shape[1]
-    batch = shape[0]
-    transforms = tf.broadcast_to(transforms, [batch, 8])
-    x, y, valid = projective_coordinates(transforms, out_h, out_w)
-    fill = _fill_value_for(images.dtype, fill_value)
-    out = _sample_batch(images, x, y, interpolation, fill_mode, fill)
-    out = tf.where(valid[..., tf.newaxis], out, tf.cast(fill, out.dtype))
-    return _utils.from_batch(out, single)
+    with tf.name_scope(name or "transform"):
+        images, rank = _utils.to_4d(images)
+        shape = tf.shape(images)
+        transforms = check_per_sample(transforms, shape[0], "transforms", (8,))
+        if output_shape is None:
+            out_h, out_w = shape[1], shape[2]
+        else:
+            out_h, out_w = _output_shape(output_shape)
+        x, y, valid = projective_coordinates(transforms, out_h, out_w)
+        fill = _fill_value_for(images.dtype, fill_value)
+        out = _sample_batch(images, x, y, interpolation, fill_mode, fill)
+        out = tf.where(valid[..., tf.newaxis], out, tf.cast(fill, out.dtype))
+        return _utils.from_4d(out, rank)
+
+
+def _output_shape(output_shape):
+    """``(height, width)``: Python ints when known (static output shape), else int32 scalars."""
+    static = tf.get_static_value(tf.convert_to_tensor(output_shape))
+    if static is not None:
+        if static.shape != (2,) or (static < 1).any():
+            raise ValueError(
+                f"`output_shape` must be (height, width) of positive ints, got {static.tolist()}."
+            )
+        return int(static[0]), int(static[1])
+    output_shape = tf.cast(output_shape, tf.int32)
+    return output_shape[0], output_shape[1]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -672,7 +692,13 @@ def remap(
 
 def _warp_dynamic(images, matrices, interpolation, fill_mode, fill_value):
     """Unknown height/width at trace time: one compiled unit built when the shape is known."""
-    return transform(images, matrix_to_transform(matrices), interpolation, fill_mode, fill_value)
+    return transform(
+        images,
+        matrix_to_transform(matrices),
+        interpolation=interpolation,
+        fill_mode=fill_mode,
+        fill_value=fill_value,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -940,24 +966,37 @@ def rotate(
     angles,
     interpolation: str = "nearest",
     fill_mode: str = "constant",
+    name: str | None = None,
     fill_value: float = 0.0,
 ) -> tf.Tensor:
     """Rotate images counter-clockwise by ``angles`` radians (scalar or ``[B]``), like ``tfa.image.rotate``.
 
-    Defaults follow tfa (nearest interpolation, constant fill); pass ``interpolation="bilinear"`` for
-    smoother results.
+    tfa's signature and defaults (nearest interpolation, constant fill); pass ``interpolation="bilinear"``
+    for smoother results. ``images`` are ``[B, H, W, C]``, ``[H, W, C]`` or ``[H, W]`` (also of unknown
+    rank). A sample whose angle is not finite comes back filled with ``fill_value`` (TF's kernel's
+    result for NaN coordinates); Python/NumPy angles must be finite.
 
     Example:
-    >>> img = tf.constant([[[1], [2]], [[3], [4]]], tf.uint8)
-    >>> rotate(img, 3.14159265 / 2)[:, :, 0].numpy().tolist()
+    >>> img = tf.constant([[1, 2], [3, 4]], tf.uint8)
+    >>> rotate(img, 3.14159265 / 2).numpy().tolist()
     [[2, 4], [1, 3]]
     """
-    images, single = _utils.to_batch(images)
-    batch = tf.shape(images)[0]
-    angles = tf.broadcast_to(tf.cast(angles, tf.float32), [batch])
-    shape = tf.shape(images)
-    matrices = rotation_matrix(angles, shape[1], shape[2])
-    return _utils.from_batch(warp(images, matrices, interpolation, fill_mode, fill_value), single)
+    with tf.name_scope(name or "rotate"):
+        images, rank = _utils.to_4d(images)
+        shape = tf.shape(images)
+        angles = check_per_sample(angles, shape[0], "angles")
+        finite = tf.math.is_finite(angles)
+        matrices = rotation_matrix(tf.where(finite, angles, 0.0), shape[1], shape[2])
+        out = warp(images, matrices, interpolation, fill_mode, fill_value)
+        return _utils.from_4d(_fill_where_not(finite, out, fill_value), rank)
+
+
+def _fill_where_not(finite: tf.Tensor, images: tf.Tensor, fill_value) -> tf.Tensor:
+    """``fill_value`` for the samples whose ``finite`` is False (skipped when that is known in Python)."""
+    if tf.get_static_value(tf.reduce_all(finite)):
+        return images
+    fill = tf.cast(_fill_value_for(images.dtype, fill_value), images.dtype)
+    return tf.where(finite[:, tf.newaxis, tf.newaxis, tf.newaxis], images, fill)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -970,20 +1009,27 @@ def translate(
     translations,
     interpolation: str = "nearest",
     fill_mode: str = "constant",
+    name: str | None = None,
     fill_value: float = 0.0,
 ) -> tf.Tensor:
     """Shift images by ``translations`` ``[dx, dy]`` or ``[B, 2]`` pixels (``tfa.image.translate``).
 
+    tfa's signature and defaults; ``images`` are ``[B, H, W, C]``, ``[H, W, C]`` or ``[H, W]`` (also of
+    unknown rank). A sample whose translation is not finite comes back filled with ``fill_value``;
+    Python/NumPy translations must be finite.
+
     Example:
-    >>> img = tf.constant([[[1], [2]], [[3], [4]]], tf.uint8)
-    >>> translate(img, [1.0, 0.0])[:, :, 0].numpy().tolist()
+    >>> img = tf.constant([[1, 2], [3, 4]], tf.uint8)
+    >>> translate(img, [1.0, 0.0]).numpy().tolist()
     [[0, 1], [0, 3]]
     """
-    images, single = _utils.to_batch(images)
-    translations = tf.reshape(tf.cast(translations, tf.float32), [-1, 2])
-    translations = tf.broadcast_to(translations, [tf.shape(images)[0], 2])
-    out = shift(images, translations[:, 0], translations[:, 1], interpolation, fill_mode, fill_value)
-    return _utils.from_batch(out, single)
+    with tf.name_scope(name or "translate"):
+        images, rank = _utils.to_4d(images)
+        translations = check_per_sample(translations, tf.shape(images)[0], "translations", (2,))
+        finite = tf.reduce_all(tf.math.is_finite(translations), axis=1)
+        translations = tf.where(finite[:, tf.newaxis], translations, 0.0)
+        out = shift(images, translations[:, 0], translations[:, 1], interpolation, fill_mode, fill_value)
+        return _utils.from_4d(_fill_where_not(finite, out, fill_value), rank)
 
 
 def translations_to_projective_transforms(translations) -> tf.Tensor:
@@ -1019,7 +1065,7 @@ def compose_transforms(transforms) -> tf.Tensor:
 
 
 def _shear(image, matrix, replace) -> tf.Tensor:
-    images, single = _utils.to_batch(image)
+    images, rank = _utils.to_4d(image, "image")
     channels = images.shape[-1]
     fill = (
         tf.broadcast_to(tf.cast(replace, tf.float32), [channels])
@@ -1028,10 +1074,10 @@ def _shear(image, matrix, replace) -> tf.Tensor:
     )
     # Warp a ones-channel alongside so outside pixels can take a per-channel `replace` value.
     ones = tf.ones_like(images[..., :1])
-    warped = transform(tf.concat([images, ones], -1), matrix, "nearest", "constant", 0.0)
+    warped = transform(tf.concat([images, ones], -1), matrix, interpolation="nearest")
     inside = warped[..., -1:] > 0
     out = tf.where(inside, warped[..., :-1], tf.cast(fill, images.dtype))
-    return _utils.from_batch(out, single)
+    return _utils.from_4d(out, rank)
 
 
 def shear_x(image, level, replace) -> tf.Tensor:
@@ -1059,11 +1105,14 @@ def shear_y(image, level, replace) -> tf.Tensor:
     return _shear(image, [1.0, 0.0, 0.0, level, 1.0, 0.0, 0.0, 0.0], replace)
 
 
-def interpolate_bilinear(grid, query_points, indexing: str = "ij") -> tf.Tensor:
+@_utils.traceable
+def interpolate_bilinear(grid, query_points, indexing: str = "ij", name: str | None = None) -> tf.Tensor:
     """Bilinear values of ``grid`` ``[B, H, W, C]`` at ``query_points`` ``[B, N, 2]`` (``tfa.image``'s).
 
     ``indexing="ij"`` means points are ``(y, x)``, ``"xy"`` means ``(x, y)``; points outside the grid
-    read the nearest edge, as in tfa.
+    read the nearest edge, as in tfa. Any float dtypes (the result has ``grid``'s); unknown shapes are
+    fine, and like tfa's the function has ``get_concrete_function``. Unlike tfa, grids one pixel wide or
+    high are read too (tfa raises).
 
     Example:
     >>> grid = tf.reshape(tf.range(4, dtype=tf.float32), [1, 2, 2, 1])
@@ -1071,38 +1120,53 @@ def interpolate_bilinear(grid, query_points, indexing: str = "ij") -> tf.Tensor:
     [[[1.5]]]
     """
     indexing = _utils.check_choice("indexing", indexing, ("ij", "xy"))
-    grid = tf.convert_to_tensor(grid)
-    if grid.shape.rank != 4:
-        raise ValueError(f"`grid` must be [batch, height, width, channels], got shape {grid.shape}.")
-    points = tf.convert_to_tensor(query_points, tf.float32)
-    if points.shape.rank != 3 or points.shape[-1] != 2:
-        raise ValueError(f"`query_points` must be [batch, n, 2], got shape {points.shape}.")
-    first, second = points[..., 0], points[..., 1]
-    y, x = (first, second) if indexing == "ij" else (second, first)
-    values = sample(tf.cast(grid, tf.float32), x[:, tf.newaxis], y[:, tf.newaxis], "bilinear", "nearest")
-    return tf.cast(values[:, 0], grid.dtype)
+    with tf.name_scope(name or "interpolate_bilinear"):
+        grid = tf.convert_to_tensor(grid)
+        points = tf.convert_to_tensor(query_points)
+        if grid.shape.rank not in (None, 4):
+            raise ValueError(f"`grid` must be [batch, height, width, channels], got shape {grid.shape}.")
+        if points.shape.rank not in (None, 3) or points.shape[-1] not in (None, 2):
+            raise ValueError(f"`query_points` must be [batch, n, 2], got shape {points.shape}.")
+        grid = tf.ensure_shape(grid, [None, None, None, None])
+        points = tf.ensure_shape(tf.cast(points, tf.float32), [None, None, 2])
+        first, second = points[..., 0], points[..., 1]
+        y, x = (first, second) if indexing == "ij" else (second, first)
+        values = sample(_as_float(grid), x[:, tf.newaxis], y[:, tf.newaxis], "bilinear", "nearest")
+        return tf.cast(values[:, 0], grid.dtype)
 
 
-def dense_image_warp(image, flow) -> tf.Tensor:
+def _as_float(images: tf.Tensor) -> tf.Tensor:
+    """Float images as they are (float16 in float32), integer ones in float32."""
+    return tf.cast(images, tf.float64 if images.dtype == tf.float64 else tf.float32)
+
+
+@_utils.traceable
+def dense_image_warp(image, flow, name: str | None = None) -> tf.Tensor:
     """``output[b, y, x] = image[b, y - flow[b, y, x, 0], x - flow[b, y, x, 1]]``, bilinear (tfa's function).
 
-    ``flow`` is ``[B, H, W, 2]`` in (dy, dx) order; points outside read the nearest edge.
+    ``flow`` is ``[B, H, W, 2]`` in (dy, dx) order, any float dtype; points outside read the nearest
+    edge. Unknown shapes are fine, and like tfa's the function has ``get_concrete_function``.
 
     Example:
     >>> img = tf.reshape(tf.range(4, dtype=tf.float32), [1, 2, 2, 1])
     >>> float(dense_image_warp(img, tf.fill([1, 2, 2, 2], 0.5))[0, 1, 1, 0])
     1.5
     """
-    image = tf.convert_to_tensor(image)
-    flow = tf.convert_to_tensor(flow, tf.float32)
-    if image.shape.rank != 4 or flow.shape.rank != 4 or flow.shape[-1] != 2:
-        raise ValueError(
-            f"`image` must be [B, H, W, C] and `flow` [B, H, W, 2], got {image.shape} and {flow.shape}."
-        )
-    shape = tf.shape(image)
-    grid_y = tf.cast(tf.range(shape[1]), tf.float32)[tf.newaxis, :, tf.newaxis]
-    grid_x = tf.cast(tf.range(shape[2]), tf.float32)[tf.newaxis, tf.newaxis, :]
-    out = sample(
-        tf.cast(image, tf.float32), grid_x - flow[..., 1], grid_y - flow[..., 0], "bilinear", "nearest"
-    )
-    return tf.cast(out, image.dtype)
+    with tf.name_scope(name or "dense_image_warp"):
+        image = tf.convert_to_tensor(image)
+        flow = tf.convert_to_tensor(flow)
+        if (
+            image.shape.rank not in (None, 4)
+            or flow.shape.rank not in (None, 4)
+            or flow.shape[-1] not in (None, 2)
+        ):
+            raise ValueError(
+                f"`image` must be [B, H, W, C] and `flow` [B, H, W, 2], got {image.shape} and {flow.shape}."
+            )
+        image = tf.ensure_shape(image, [None, None, None, None])
+        flow = tf.ensure_shape(tf.cast(flow, tf.float32), [None, None, None, 2])
+        shape = tf.shape(image)
+        grid_y = tf.cast(tf.range(shape[1]), tf.float32)[tf.newaxis, :, tf.newaxis]
+        grid_x = tf.cast(tf.range(shape[2]), tf.float32)[tf.newaxis, tf.newaxis, :]
+        out = sample(_as_float(image), grid_x - flow[..., 1], grid_y - flow[..., 0], "bilinear", "nearest")
+        return tf.cast(out, image.dtype)

@@ -50,23 +50,6 @@ DIFFERENCES = {
     "argument at call time; tfa raises InvalidArgumentError from the graph (README: tfa table)",
 }
 
-# Geometry gaps (tfa's signature/defaults, [H, W] and unknown-rank images, float64/float16 flows) whose fix waits
-# for the split of ops/geometry.py: the patch that fixes them deletes this table (strict: a fixed case fails here).
-_PENDING = "awaiting the ops/geometry.py split (tfa helper's geometry patch)"
-PENDING = {
-    "dense_image_warp_test.py::test_interpolation": _PENDING,
-    "dense_image_warp_test.py::test_unknown_shape": _PENDING,
-    "transform_ops_test.py::test_bilinear": _PENDING,
-    "transform_ops_test.py::test_compose": _PENDING,
-    "transform_ops_test.py::test_extreme_projective_transform": _PENDING,
-    "transform_ops_test.py::test_grad": _PENDING,
-    "transform_ops_test.py::test_rotate_static_shape": _PENDING,
-    "transform_ops_test.py::test_transform_": _PENDING,
-    "transform_ops_test.py::test_unknown_shape": _PENDING,
-    "transform_ops_test.py::test_zeros": _PENDING,
-    "translate_ops_test.py::test_translate[": _PENDING,
-}
-
 
 def _finalizer():
     tf.config.run_functions_eagerly(False)
@@ -127,6 +110,6 @@ def pytest_collection_modifyitems(items):
         reason = _reason(item.nodeid, NOT_PROVIDED)
         if reason:
             item.add_marker(pytest.mark.skip(reason))
-        reason = _reason(item.nodeid, DIFFERENCES) or _reason(item.nodeid, PENDING)
+        reason = _reason(item.nodeid, DIFFERENCES)
         if reason:
             item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
