@@ -180,3 +180,21 @@ def test_random_flip_p_is_per_axis():
     for observed, expected in ((horizontal, p), (vertical, p), (horizontal & vertical, p * p)):
         sigma = np.sqrt(n * expected * (1 - expected))
         assert abs(observed.sum() - n * expected) < 5 * sigma
+
+
+def test_random_flip_moves_clips_and_drops_boxes_like_the_other_geometric_layers():
+    boxes = [[[1.0, 2.0, 3.0, 5.0], [-4.0, 1.0, 12.0, 3.0], [20.0, 1.0, 30.0, 3.0], [np.nan, 1.0, 2.0, 3.0]]]
+    data = {"images": np.zeros([1, 8, 10, 3], np.uint8)}
+    data["bounding_boxes"] = {"boxes": np.array(boxes, np.float32), "labels": np.array([[1, 2, 3, 4]])}
+    out = L.RandomFlip("horizontal", p=1.0, bounding_box_format="xyxy")(data)["bounding_boxes"]
+    # width 10: x -> 10 - x; the second box is clipped to the image, the outside and NaN boxes dropped
+    expected = [[7.0, 2.0, 9.0, 5.0], [0.0, 1.0, 10.0, 3.0], [-1.0] * 4, [-1.0] * 4]
+    np.testing.assert_array_equal(out["boxes"].numpy()[0], expected)
+    assert out["labels"].numpy().tolist() == [[1, 2, -1, -1]]
+
+
+def test_zero_channel_images_have_a_fingerprint():
+    from keras_aug.ops import random as krandom
+
+    a = krandom.fingerprint(tf.zeros([2, 4, 4, 0], tf.uint8))
+    assert int(a) == int(krandom.fingerprint(tf.zeros([2, 1, 1, 1], tf.uint8)))  # both: one blank sample each

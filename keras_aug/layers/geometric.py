@@ -161,14 +161,12 @@ class RandomFlip(BaseAugmentation):
         return self.augment_images(masks, params)
 
     def augment_boxes(self, boxes_xyxy, labels, params, height, width):
-        w, h = tf.cast(width, tf.float32), tf.cast(height, tf.float32)
-        x1, y1, x2, y2 = tf.unstack(boxes_xyxy, axis=-1)
-        horizontal = params["flip_horizontal"][:, tf.newaxis]
-        vertical = params["flip_vertical"][:, tf.newaxis]
-        x1, x2 = tf.where(horizontal, w - x2, x1), tf.where(horizontal, w - x1, x2)
-        y1, y2 = tf.where(vertical, h - y2, y1), tf.where(vertical, h - y1, y2)
-        present = tf.reduce_any(boxes_xyxy != -1.0, axis=-1, keepdims=True)
-        return tf.where(present, tf.stack([x1, y1, x2, y2], axis=-1), boxes_xyxy), labels
+        # A flip is a zoom by -1 about the centre: boxes move, clip and drop like the other geometric
+        # layers' (NaN, empty and fully outside boxes are dropped).
+        zoom_x = tf.where(params["flip_horizontal"], -1.0, 1.0)
+        zoom_y = tf.where(params["flip_vertical"], -1.0, 1.0)
+        matrix = geometry.zoom_matrix(zoom_x, zoom_y, height, width)
+        return boxes.move_boxes(boxes_xyxy, labels, matrix, height, width)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "mode": self.mode}
