@@ -12,10 +12,11 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from keras_aug import validation
 from keras_aug.layers import inputs as layer_inputs
 from keras_aug.layers import seeding
 from keras_aug.layers.inputs import BOXES, IMAGES, LABELS, MASKS
-from keras_aug.ops import _utils, boxes, select
+from keras_aug.ops import boxes, select
 from keras_aug.ops import random as krandom
 
 
@@ -57,8 +58,8 @@ def check_resampling(interpolation: str, fill_mode: str, fill_value, mask_fill_v
     >>> check_resampling("bilinear", "reflect", 0, 0)
     ('bilinear', 'reflect', 0.0, 0)
     """
-    interpolation = _utils.check_choice("interpolation", interpolation, _utils.INTERPOLATIONS)
-    fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
+    interpolation = validation.check_choice("interpolation", interpolation, validation.INTERPOLATIONS)
+    fill_mode = validation.check_choice("fill_mode", fill_mode, validation.FILL_MODES)
     if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float)):
         raise ValueError(f"`fill_value` must be a number, got {fill_value!r}.")
     if isinstance(mask_fill_value, bool) or not isinstance(mask_fill_value, int):
@@ -127,7 +128,7 @@ class BaseAugmentation(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         if bounding_box_format is not None:
-            bounding_box_format = _utils.check_choice(
+            bounding_box_format = validation.check_choice(
                 "bounding_box_format", bounding_box_format, boxes.FORMATS
             )
         self.bounding_box_format = bounding_box_format

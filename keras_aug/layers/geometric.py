@@ -11,8 +11,9 @@ import math
 import keras
 import tensorflow as tf
 
+from keras_aug import validation
 from keras_aug.layers.base import BaseAugmentation, check_probability, check_range, check_resampling
-from keras_aug.ops import _utils, boxes, geometry
+from keras_aug.ops import boxes, geometry
 from keras_aug.ops import random as krandom
 
 _FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
@@ -128,7 +129,7 @@ class RandomFlip(BaseAugmentation):
 
     def __init__(self, mode: str = "horizontal_and_vertical", **kwargs):
         super().__init__(**kwargs)
-        self.mode = _utils.check_choice("mode", mode, _FLIP_MODES)
+        self.mode = validation.check_choice("mode", mode, _FLIP_MODES)
 
     def sample_probability(self) -> float:
         if self.mode == "horizontal_and_vertical":
