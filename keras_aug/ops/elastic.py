@@ -19,6 +19,7 @@ the filtering. Smoothing is separable and evaluated per phase of the lattice, so
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -26,6 +27,7 @@ import tensorflow as tf
 
 from keras_aug.ops import _utils, geometry
 from keras_aug.ops import random as krandom
+from keras_aug.ops.xla import xla_unit
 
 
 def _check_sigma(sigma) -> float:
@@ -112,14 +114,10 @@ def smooth_noise(noise, height, width, sigma: float) -> tf.Tensor:
     return _smooth_second_last_axis(_smooth_last_axis(noise, weights, width), weights, height)
 
 
-def _jit_stage(fn):
-    """Compile one stage as its own XLA unit.
-
-    XLA:CPU fuses cheap producers into every consumer, so in one cluster the noise hash would be
-    re-evaluated for each filter tap and the field for each gather. Separate units materialize the
-    intermediates; inside an enclosing ``jit_compile`` function they are simply inlined.
-    """
-    return tf.function(fn, jit_compile=True, reduce_retracing=True, autograph=False)
+# XLA:CPU fuses cheap producers into every consumer, so in one cluster the noise hash would be
+# re-evaluated for each filter tap and the field for each gather. Each stage is its own XLA unit, which
+# materializes the intermediates; inside an enclosing ``jit_compile`` function they are simply inlined.
+_jit_stage = functools.partial(xla_unit, relax_shapes=True)
 
 
 @_jit_stage
