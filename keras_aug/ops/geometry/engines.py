@@ -117,15 +117,26 @@ def _pad_one(images: tf.Tensor, fill) -> tf.Tensor:
 
 
 @xla_unit
-def _packed_source(images, fill_value, pairs: bool):
-    """uint8 ``[B, H, W, C≤4]`` → padded int32 pixels (flat), or int64 pairs of horizontal neighbours."""
+def _source(images, fill_value, layout: str):
+    """The fill-padded source every engine reads: a one-pixel border of ``fill_value``, so no tap needs a bounds check.
+
+    uint8 with 1-4 channels (:func:`_packable`): int32 packed pixels ``[B, H + 2, W + 2]`` (``layout="grid"``),
+    flattened (``"flat"``), or flattened int64 pairs of each pixel and its right neighbour (``"pairs"``).
+    Other images: ``[B, H + 2, W + 2, C]`` in the compute dtype (``"grid"``) or ``[B * (H + 2) * (W + 2), C]``.
+    """
+    if not _packable(images):
+        values = _utils.to_compute(images)
+        padded = _pad_one(values, tf.cast(_fill_value_for(images.dtype, fill_value), values.dtype))
+        return padded if layout == "grid" else tf.reshape(padded, [-1, images.shape[-1]])
     channels = images.shape[-1]
-    fill = tf.fill([4], tf.cast(fill_value, tf.uint8))
     if channels < 4:
         images = tf.pad(images, [[0, 0], [0, 0], [0, 0], [0, 4 - channels]])
-    packed = _pad_one(tf.bitcast(images, tf.int32), tf.bitcast(fill, tf.int32))
-    flat = tf.reshape(packed, [-1])
-    if not pairs:
+    fill = tf.bitcast(tf.fill([4], tf.cast(fill_value, tf.uint8)), tf.int32)
+    padded = _pad_one(tf.bitcast(images, tf.int32), fill)
+    if layout == "grid":
+        return padded
+    flat = tf.reshape(padded, [-1])
+    if layout == "flat":
         return flat
     right = tf.concat([flat[1:], flat[:1]], axis=0)
     low = tf.bitwise.bitwise_and(tf.cast(flat, tf.int64), 0xFFFFFFFF)
@@ -172,15 +183,6 @@ def _gather_packed(flat, index):
 @xla_unit
 def _unpack_channels(packed, channels: int):
     return tf.bitcast(packed, tf.uint8)[..., :channels]
-
-
-@xla_unit
-def _float_source(images, fill_value):
-    """Any dtype → padded ``[B * (H + 2) * (W + 2), C]`` float source."""
-    values = _utils.to_compute(images)
-    fill = _fill_value_for(images.dtype, fill_value)
-    padded = _pad_one(values, tf.cast(fill, values.dtype))
-    return tf.reshape(padded, [-1, images.shape[-1]])
 
 
 @xla_unit
@@ -251,13 +253,13 @@ def _resample(images, taps_for, interpolation: str, fill_value) -> tf.Tensor:
     nearest = interpolation == "nearest"
     padded_width = images.shape[2] + 2
     if _packable(images):
-        source = _packed_source(images, fill_value, not nearest)
+        source = _source(images, fill_value, "flat" if nearest else "pairs")
         if nearest:
             packed = _gather_packed(source, taps_for("nearest"))
         else:
             packed = _blend_packed(source, taps_for("fixed"), padded_width)
         return _unpack_channels(packed, images.shape[-1])
-    source = _float_source(images, fill_value)
+    source = _source(images, fill_value, "flat")
     if nearest:
         return _gather_float(source, taps_for("nearest"), images.dtype)
     index, weights = taps_for("float")
@@ -325,22 +327,6 @@ def _shift_taps(images, dx, dy, fill_mode: str, nearest: bool):
 
 
 @xla_unit
-def _padded_packed(images, fill_value):
-    """uint8 ``[B, H, W, C≤4]`` → int32 ``[B, H + 2, W + 2]`` with a border of the packed fill value."""
-    channels = images.shape[-1]
-    if channels < 4:
-        images = tf.pad(images, [[0, 0], [0, 0], [0, 0], [0, 4 - channels]])
-    fill = tf.bitcast(tf.fill([4], tf.cast(fill_value, tf.uint8)), tf.int32)
-    return _pad_one(tf.bitcast(images, tf.int32), fill)
-
-
-@xla_unit
-def _padded_float(images, fill_value):
-    values = _utils.to_compute(images)
-    return _pad_one(values, tf.cast(_fill_value_for(images.dtype, fill_value), values.dtype))
-
-
-@xla_unit
 def _crop_rows_cols(source, rows, cols):
     return tf.gather(tf.gather(source, rows, axis=1, batch_dims=1), cols, axis=2, batch_dims=1)
 
@@ -399,11 +385,10 @@ def shift(
         return _utils.from_batch(out, single)
     nearest = interpolation == "nearest"
     rows, cols, weights = _shift_taps(images, dx, dy, fill_mode, nearest)
+    crop = _crop_rows_cols(_source(images, fill_value, "grid"), rows, cols)
     if _packable(images):
-        crop = _crop_rows_cols(_padded_packed(images, fill_value), rows, cols)
         out = _unpack_channels(crop if nearest else _stencil_packed(crop, weights), images.shape[-1])
     else:
-        crop = _crop_rows_cols(_padded_float(images, fill_value), rows, cols)
         out = tf.cast(crop, images.dtype) if nearest else _stencil_float(crop, weights, images.dtype)
     return _utils.from_batch(out, single)
 
@@ -499,17 +484,15 @@ def warp_axis_aligned(
     matrices = tf.convert_to_tensor(matrices, tf.float32)
     nearest = interpolation == "nearest"
     rows, cols, wx, wy = _axis_taps(images, matrices, fill_mode, nearest)
+    source = _source(images, fill_value, "grid")
     if _packable(images):
-        source = _padded_packed(images, fill_value)
         if nearest:
             packed = _crop_rows_cols(source, rows, cols)
         else:
             packed = _blend_cols_packed(_blend_rows_packed(source, rows, wy), cols, wx)
         out = _unpack_channels(packed, images.shape[-1])
+    elif nearest:
+        out = tf.cast(_crop_rows_cols(source, rows, cols), images.dtype)
     else:
-        source = _padded_float(images, fill_value)
-        if nearest:
-            out = tf.cast(_crop_rows_cols(source, rows, cols), images.dtype)
-        else:
-            out = _blend_axes_float(source, rows, cols, wx, wy, images.dtype)
+        out = _blend_axes_float(source, rows, cols, wx, wy, images.dtype)
     return _utils.from_batch(out, single)
