@@ -22,6 +22,7 @@ from keras_aug.ops.geometry.resample import (
     _resample_projective,
     _round_half_away,
     _sample_batch,
+    map_coordinates_to_range,
 )
 from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import check_per_sample
@@ -36,29 +37,6 @@ from keras_aug.validation import check_per_sample
 
 _FIXED_ONE = 256  # bilinear weights in 1/256 steps
 _LANES = 0x00FF00FF
-
-
-def _fold_fast(coords: tf.Tensor, length: int, fill_mode: str) -> tf.Tensor:
-    """``map_coordinates_to_range`` with cheaper arithmetic.
-
-    Same results up to float rounding, except ``"wrap"``: it is periodic with the seam half a pixel
-    past the edge, so nearest sampling wraps exactly like ``np.roll`` (TF's kernel divides by
-    ``len - 1``, clamps at the seam and loses periodicity past one image length).
-    """
-    last = float(length - 1)
-    if fill_mode == "constant":
-        return tf.clip_by_value(coords, -1.0, float(length))
-    if length <= 1:
-        return tf.zeros_like(coords)
-    if fill_mode == "reflect":
-        period = 2.0 * length
-        coords = coords - period * tf.floor(coords / period)
-        coords = tf.where(coords >= length, period - 1.0 - coords, coords)
-    elif (
-        fill_mode == "wrap"
-    ):  # periodic; TF's kernel divides by len - 1 and loses periodicity past one length
-        coords = coords - length * tf.floor((coords + 0.5) / length)
-    return tf.clip_by_value(coords, 0.0, last)
 
 
 @xla_unit
@@ -79,6 +57,17 @@ def _coordinate_taps(images, x, y, fill_mode: str, taps: str):
     return _taps_from_coordinates(x, y, images.shape[1], images.shape[2], fill_mode, taps)
 
 
+def _first_taps(coords, length: int, fill_mode: str, nearest: bool):
+    """The one tap rule: fold ``coords`` for ``fill_mode``, then per coordinate the padded-source index of
+    its first tap (the nearest pixel, or the left/upper of the two bilinear taps) and the second tap's weight."""
+    coords = map_coordinates_to_range(coords, length, fill_mode)
+    if nearest:
+        start = tf.clip_by_value(_round_half_away(coords), -1.0, float(length))
+    else:
+        start = tf.minimum(tf.floor(coords), length - 1.0)
+    return tf.cast(start, tf.int32) + 1, coords - start
+
+
 def _taps_from_coordinates(x, y, height: int, width: int, fill_mode: str, taps: str):
     """Per output pixel: the flat index of its top-left tap in the padded source ``[B, H + 2, W + 2]``.
 
@@ -87,27 +76,15 @@ def _taps_from_coordinates(x, y, height: int, width: int, fill_mode: str, taps: 
     coordinates once). ``"float"`` returns ``(index, weights[..., 2])``.
     """
     batch = tf.shape(x)[0]
-    x = _fold_fast(x, width, fill_mode)
-    y = _fold_fast(y, height, fill_mode)
-    if taps == "nearest":
-        x0 = tf.clip_by_value(_round_half_away(x), -1.0, float(width))
-        y0 = tf.clip_by_value(_round_half_away(y), -1.0, float(height))
-    else:
-        x0 = tf.minimum(tf.floor(x), width - 1.0)
-        y0 = tf.minimum(tf.floor(y), height - 1.0)
-    row = (tf.cast(y0, tf.int32) + 1) * (width + 2)
-    index = (
-        tf.reshape(tf.range(batch) * ((height + 2) * (width + 2)), [-1, 1, 1])
-        + row
-        + tf.cast(x0, tf.int32)
-        + 1
-    )
+    cols, wx = _first_taps(x, width, fill_mode, taps == "nearest")
+    rows, wy = _first_taps(y, height, fill_mode, taps == "nearest")
+    index = tf.reshape(tf.range(batch) * ((height + 2) * (width + 2)), [-1, 1, 1]) + rows * (width + 2) + cols
     if taps == "nearest":
         return index
     if taps == "float":
-        return index, tf.stack([x - x0, y - y0], axis=-1)
-    wx = tf.cast((x - x0) * _FIXED_ONE + 0.5, tf.int64)
-    wy = tf.cast((y - y0) * _FIXED_ONE + 0.5, tf.int64)
+        return index, tf.stack([wx, wy], axis=-1)
+    wx = tf.cast(wx * _FIXED_ONE + 0.5, tf.int64)
+    wy = tf.cast(wy * _FIXED_ONE + 0.5, tf.int64)
     weights = tf.bitwise.bitwise_or(tf.bitwise.left_shift(wx, 32), tf.bitwise.left_shift(wy, 48))
     return tf.bitwise.bitwise_or(tf.cast(index, tf.int64), weights)
 
@@ -276,9 +253,13 @@ def remap(
 ) -> tf.Tensor:
     """Read ``images`` at input coordinates ``x``, ``y`` ``[B, H, W]`` (like ``cv2.remap``): the fast path.
 
-    The same result as :func:`sample` within ±1 on uint8 (fixed-point weights) and 1e-3 on floats, and
-    :func:`warp`'s fill modes, at a fraction of the cost: uint8 images with up to four channels are
-    packed and blended in fixed point. The output has the input's spatial size.
+    Coordinates outside the image follow ``fill_mode`` (see :func:`map_coordinates_to_range`:
+    ``"reflect"``: ``d c b a | a b c d``; ``"wrap"``: periodic, like ``np.roll``; ``"nearest"``;
+    ``"constant"``: ``fill_value``). The same result as :func:`sample` within ±1 on uint8 (fixed-point
+    weights) and 1e-3 on floats, at a fraction of the cost: uint8 images with up to four channels are
+    packed and blended in fixed point, other dtypes in float32. The output has the input's spatial size.
+    When the height, width or channels are unknown at trace time, :func:`sample`'s resampler reads them
+    (one XLA unit).
 
     Example:
     >>> img = tf.reshape(tf.range(6, dtype=tf.float32), [1, 2, 3, 1])
@@ -287,8 +268,11 @@ def remap(
     0.5
     """
     interpolation, fill_mode, images, x, y, single = _coordinate_args(images, x, y, interpolation, fill_mode)
+    if x.shape.rank != 3 or y.shape.rank != 3:
+        raise ValueError(f"`x` and `y` must be [batch, height, width], got {x.shape} and {y.shape}.")
     if None in images.shape[1:]:
-        out = _sample_batch(images, x, y, interpolation, fill_mode, _fill_value_for(images.dtype, fill_value))
+        fill = _fill_value_for(images.dtype, fill_value)
+        out = xla_unit(_sample_batch, relax_shapes=True)(images, x, y, interpolation, fill_mode, fill)
         return _utils.from_batch(out, single)
     out = _resample(
         images, lambda taps: _coordinate_taps(images, x, y, fill_mode, taps), interpolation, fill_value
@@ -318,7 +302,7 @@ def _shift_taps(images, dx, dy, fill_mode: str, nearest: bool):
     def axis_taps(shift, length):
         start = tf.floor(0.5 - shift) if nearest else tf.floor(-shift)
         coords = start[:, tf.newaxis] + tf.range(length + extra, dtype=tf.float32)[tf.newaxis, :]
-        folded = _fold_fast(coords, length, fill_mode)
+        folded = map_coordinates_to_range(coords, length, fill_mode)
         return tf.cast(folded, tf.int32) + 1, -shift - start
 
     rows, fy = axis_taps(dy, height)
@@ -407,15 +391,9 @@ def _axis_taps(images, matrices, fill_mode: str, nearest: bool):
     m = tf.reshape(matrices, [-1, 9])
     x = m[:, 0:1] * tf.range(width, dtype=tf.float32)[tf.newaxis] + m[:, 2:3]
     y = m[:, 4:5] * tf.range(height, dtype=tf.float32)[tf.newaxis] + m[:, 5:6]
-    x, y = _fold_fast(x, width, fill_mode), _fold_fast(y, height, fill_mode)
-    if nearest:
-        x0 = tf.clip_by_value(_round_half_away(x), -1.0, float(width))
-        y0 = tf.clip_by_value(_round_half_away(y), -1.0, float(height))
-    else:
-        x0 = tf.minimum(tf.floor(x), width - 1.0)
-        y0 = tf.minimum(tf.floor(y), height - 1.0)
-    rows, cols = tf.cast(y0, tf.int32) + 1, tf.cast(x0, tf.int32) + 1
-    return rows, cols, x - x0, y - y0
+    cols, wx = _first_taps(x, width, fill_mode, nearest)
+    rows, wy = _first_taps(y, height, fill_mode, nearest)
+    return rows, cols, wx, wy
 
 
 def _fixed(weights: tf.Tensor) -> tf.Tensor:

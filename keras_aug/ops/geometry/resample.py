@@ -27,31 +27,42 @@ def _round_half_away(x: tf.Tensor) -> tf.Tensor:
 
 
 def map_coordinates_to_range(coords: tf.Tensor, length, fill_mode: str) -> tf.Tensor:
-    """Fold out-of-range coordinates back in for ``fill_mode``, with ImageProjectiveTransformV3's arithmetic.
+    """Fold input coordinates along an axis of ``length`` pixels into the image, for ``fill_mode``.
+
+    - ``"constant"``: clamped to ``[-1, length]``, so every outside coordinate stays outside (one pixel
+      out is as far as a tap needs to go to read the fill value).
+    - ``"reflect"``: ``d c b a | a b c d | d c b a`` (the edge pixel repeats).
+    - ``"wrap"``: periodic with period ``length``, like ``np.roll`` and scipy's ``"grid-wrap"`` (tfa's
+      documented ``a b c d | a b c d``); the seam sits half a pixel past each edge, so nearest sampling
+      reads the pixel that is nearest modulo ``length``. TF's kernel instead divides by ``length - 1``:
+      it reads the far edge within half a pixel of the image and stops being periodic past one length.
+    - ``"nearest"``: clamped to the edge pixel.
+
+    ``length`` may be a Python int (the fast engines) or a tensor (the reference resampler).
 
     Example:
     >>> map_coordinates_to_range(tf.constant([-1.0, 4.0]), 4, "reflect").numpy().tolist()
     [0.0, 3.0]
+    >>> map_coordinates_to_range(tf.constant([-1.0, 4.0, 9.0]), 4, "wrap").numpy().tolist()
+    [3.0, 0.0, 1.0]
     """
     fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
-    length_f = tf.cast(length, tf.float32)
-    last = length_f - 1.0
+    static = tf.get_static_value(length)
+    size = float(static) if static is not None else tf.cast(length, tf.float32)
     if fill_mode == "constant":
-        return coords
+        return tf.clip_by_value(coords, -1.0, size)
+    if static is not None and static <= 1:
+        return tf.zeros_like(coords)
     if fill_mode == "reflect":
-        size2 = 2.0 * length_f
-        low = size2 * _trunc(-coords / size2) + coords
-        low = tf.where(low < -length_f, low + size2, -low - 1.0)
-        high = coords - size2 * _trunc(coords / size2)
-        high = tf.where(high >= length_f, size2 - high - 1.0, high)
-        coords = tf.where(coords < 0.0, low, tf.where(coords > last, high, coords))
+        period = 2.0 * size
+        coords = coords - period * tf.floor(coords / period)
+        coords = tf.where(coords >= size, period - 1.0 - coords, coords)
     elif fill_mode == "wrap":
-        period = tf.maximum(last, 1.0)
-        low = coords + length_f * (_trunc(-coords / period) + 1.0)
-        high = coords - length_f * _trunc(coords / period)
-        coords = tf.where(coords < 0.0, low, tf.where(coords > last, high, coords))
-    coords = tf.where(length_f <= 1.0, tf.zeros_like(coords), coords)
-    return tf.clip_by_value(coords, 0.0, tf.maximum(last, 0.0))
+        coords = coords - size * tf.floor((coords + 0.5) / size)
+    coords = tf.clip_by_value(coords, 0.0, size - 1.0)
+    if static is None:
+        coords = tf.where(size <= 1.0, tf.zeros_like(coords), coords)
+    return coords
 
 
 def _fill_value_for(dtype: tf.DType, fill_value) -> tf.Tensor:
