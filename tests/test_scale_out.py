@@ -461,6 +461,10 @@ def _scenario_mix() -> dict:
     return results
 
 
+#: ``Model.fit`` accepts ``strategy.distribute_datasets_from_function(...)`` from Keras 3.9 on.
+_KERAS_FITS_DATASETS_FROM_FUNCTION = tuple(int(p) for p in keras.__version__.split(".")[:2]) >= (3, 9)
+
+
 def _scenario_distribute() -> dict:
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     images = np.full((32, SIZE, SIZE, 3), 100, np.uint8)
@@ -481,6 +485,8 @@ def _scenario_distribute() -> dict:
         model = _sequential([layer, L.RandomFlip(seed=5)])
         model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     steps = 3
+    if not _KERAS_FITS_DATASETS_FROM_FUNCTION:  # Keras < 3.9: let fit distribute a plain dataset itself
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels)).repeat().batch(16)
     history = model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
     counter = int(layer.seed_generator.state.numpy()[1])
     same = tf.constant(images[:4])  # the same images on both replicas

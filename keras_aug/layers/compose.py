@@ -47,11 +47,15 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+#: ``keras.layers.Pipeline`` (Keras >= 3.6), or None on older Keras, which has no dict-aware pipeline.
+_KERAS_PIPELINE = getattr(keras.layers, "Pipeline", None)
+
+
 def _takes_structures(layer) -> bool:
     """Whether ``layer`` understands ``{"images", "segmentation_masks", ...}`` dicts."""
     if isinstance(layer, BaseAugmentation):
         return True
-    if isinstance(layer, keras.layers.Pipeline):
+    if _KERAS_PIPELINE is not None and isinstance(layer, _KERAS_PIPELINE):
         return all(_takes_structures(inner) for inner in layer.layers)
     return hasattr(layer, "transform_images") and hasattr(layer, "transform_segmentation_masks")
 
