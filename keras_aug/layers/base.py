@@ -220,26 +220,31 @@ class BaseAugmentation(keras.layers.Layer):
     def draw_params(self, images: tf.Tensor) -> dict:
         """The parameters for a batch ``[B, H, W, C]``, with ``apply`` (bool ``[B]``: augmented or not)
         and the neutral parameters already in place for the samples that are not augmented."""
-        return self._draw(images)[0]
-
-    def _draw(self, images: tf.Tensor) -> tuple[dict, bool]:
-        """``(params, whether the outputs of non-augmented samples must be put back after the op)``."""
         batch_size = tf.shape(images)[0]
         apply_seed, params_seed = tf.unstack(krandom.split(self.next_seed(images), 2))
         params = dict(self.get_params(batch_size, images, params_seed))
         probability = self.sample_probability()
-        put_back = False
         if probability >= 1.0:
             apply = tf.ones([batch_size], tf.bool)
         else:
             apply = krandom.bernoulli(apply_seed, [batch_size], probability)
             neutral = self.neutral_params(params, images)
-            if neutral is None:
-                put_back = True
-            else:
+            if neutral is not None:
                 params = select.neutralize(apply, params, neutral)
         params["apply"] = apply
-        return dict(self.derive_params(params, images)), put_back
+        return dict(self.derive_params(params, images))
+
+    def restores_unaugmented(self, params: dict, images) -> bool:
+        """Whether the samples that are not augmented must be put back after the op: ``p < 1`` and no
+        :meth:`neutral_params`."""
+        return self.sample_probability() < 1.0 and self.neutral_params(params, images) is None
+
+    def put_back_unaugmented(self, augmented, original, params: dict, images=None) -> tf.Tensor:
+        """``augmented`` with the samples that are not augmented (``params["apply"]`` False) replaced by
+        ``original`` where the layer has no neutral parameters (else ``augmented`` itself)."""
+        if not self.restores_unaugmented(params, original if images is None else images):
+            return augmented
+        return select.select_samples(params["apply"], augmented, original)
 
     def call(self, inputs, training=True):
         if training is False:
@@ -247,32 +252,30 @@ class BaseAugmentation(keras.layers.Layer):
         data, restore = layer_inputs.unpack(inputs)
         images, single = layer_inputs.to_batch(data[IMAGES])
         images = layer_inputs.check_batch(data, images, single)
-        params, put_back = self._draw(images)
-        apply = params["apply"]
-
-        def put_back_originals(augmented, original):
-            return select.select_samples(apply, augmented, original) if put_back else augmented
-
+        params = self.draw_params(images)
         out = dict(data)
-        out[IMAGES] = layer_inputs.from_batch(
-            put_back_originals(self.augment_images(images, params), images), single
-        )
+        augmented = self.augment_images(images, params)
+        out[IMAGES] = layer_inputs.from_batch(self.put_back_unaugmented(augmented, images, params), single)
         if MASKS in data:
             masks, squeeze = layer_inputs.masks_to_4d(data[MASKS], single)
-            new_masks = put_back_originals(self.augment_masks(masks, params), masks)
+            new_masks = self.put_back_unaugmented(self.augment_masks(masks, params), masks, params, images)
             out[MASKS] = layer_inputs.from_batch(new_masks[..., 0] if squeeze else new_masks, single)
         if LABELS in data:
             out[LABELS] = self.augment_labels(data[LABELS], params)
         if BOXES in data:
             height, width = tf.shape(images)[1], tf.shape(images)[2]
-            xyxy, labels, restore_boxes = layer_inputs.boxes_to_xyxy(
-                data[BOXES], self.bounding_box_format, height, width, single
-            )
-            moved, new_labels = self.augment_boxes(xyxy, labels, params, height, width)
-            if put_back:
-                moved, new_labels = put_back_originals(moved, xyxy), put_back_originals(new_labels, labels)
-            out[BOXES] = restore_boxes(moved, new_labels)
+            out[BOXES] = self.route_boxes(data[BOXES], params, height, width, single)
         return restore(out)
+
+    def route_boxes(self, box_data: dict, params: dict, height, width, single: bool = False) -> dict:
+        """``bounding_boxes`` (in ``bounding_box_format``) moved by :meth:`augment_boxes` with ``params``."""
+        xyxy, labels, restore_boxes = layer_inputs.boxes_to_xyxy(
+            box_data, self.bounding_box_format, height, width, single
+        )
+        moved, new_labels = self.augment_boxes(xyxy, labels, params, height, width)
+        moved = self.put_back_unaugmented(moved, xyxy, params, xyxy)
+        new_labels = self.put_back_unaugmented(new_labels, labels, params, xyxy)
+        return restore_boxes(moved, new_labels)
 
     def compute_output_shape(self, input_shape):
         return input_shape
