@@ -9,7 +9,7 @@ A keras_aug layer with ``p < 1`` works the same way (it computes every sample an
 
 Dict inputs (``{"images", "labels", "segmentation_masks", "bounding_boxes", ...}``) go through every
 step whole, so masks and boxes follow the branch their image took (give the wrapped layers their
-``bounding_box_format``; ragged boxes work too). keras_aug layers (and Keras'
+``bounding_box_format``; ragged boxes work too). keras_aug layers (and, from Keras 3.6, Keras'
 own image preprocessing layers) receive the whole structure; any other Keras layer receives the
 images only and leaves the other keys as they are (fine for photometric layers such as
 ``keras.layers.GaussianNoise``; do not put a plain geometric layer in front of masks).
