@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_aug.layers import keras_api
 from keras_aug.ops import _utils, boxes
 from keras_aug.ops import random as krandom
 
@@ -67,17 +68,7 @@ def check_resampling(interpolation: str, fill_mode: str, fill_value, mask_fill_v
     return interpolation, fill_mode, float(fill_value), mask_fill_value
 
 
-def check_data_format(data_format) -> str:
-    """keras_aug works on channels_last images only; say so clearly otherwise."""
-    data_format = data_format or keras.config.image_data_format()
-    if data_format != "channels_last":
-        raise ValueError(
-            f"`data_format` must be 'channels_last' (images [batch, height, width, channels]), got {data_format!r}."
-        )
-    return data_format
-
-
-class BaseAugmentation(keras.layers.Layer):
+class BaseAugmentation(keras_api.KerasLayerAPI, keras.layers.Layer):
     """Base class: random parameters per sample, applied by one op, identity when ``training=False``.
 
     Subclasses implement ``get_params`` and ``augment_images`` (and optionally ``augment_masks``,
@@ -89,7 +80,8 @@ class BaseAugmentation(keras.layers.Layer):
         p: probability that each sample is augmented (class default ``default_p``).
         seed: integer seed; the same seed gives the same sequence of augmentations, eagerly, in
             ``tf.data`` and under XLA.
-        data_format: must be ``"channels_last"`` (or ``None`` with Keras configured that way).
+        data_format: ``"channels_last"`` (images ``[B, H, W, C]``) or ``"channels_first"`` (``[B, C, H, W]``;
+            transposed at the edges of a call); ``None`` means ``keras.config.image_data_format()``.
         bounding_box_format: format of ``inputs["bounding_boxes"]["boxes"]`` (``"xyxy"``, ``"rel_xyxy"``,
             ``"xywh"``, ``"rel_xywh"``, ``"center_xywh"``, ``"yxyx"``, ``"rel_yxyx"``); needed only
             when boxes are passed. Boxes are ``[B, N, 4]`` padded with ``-1`` (or ragged) with
@@ -128,7 +120,7 @@ class BaseAugmentation(keras.layers.Layer):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
         self.seed = seed
-        self.data_format = check_data_format(data_format)
+        self.data_format = keras_api.check_data_format(data_format)
         self.seed_generator = _seed_generator(seed)
         # Every draw and every op is XLA-compilable (counter-based hashing, no ImageProjectiveTransform),
         # so a model compiled with jit_compile=True stays compiled with XLA.
@@ -201,6 +193,7 @@ class BaseAugmentation(keras.layers.Layer):
         if training is False:
             return inputs
         data, restore = _unpack(inputs)
+        data = keras_api.to_channels_last(data, self.data_format)
         images, single = _utils.to_batch(data[IMAGES])
         params = self.draw_params(images)
         out = dict(data)
@@ -214,7 +207,7 @@ class BaseAugmentation(keras.layers.Layer):
         if BOXES in data:
             out[BOXES] = self._route_boxes(data[BOXES], params, tf.shape(images), single)
         out[IMAGES] = _utils.from_batch(out[IMAGES], single)
-        return restore(out)
+        return restore(keras_api.from_channels_last(out, self.data_format))
 
     def _route_boxes(self, box_data, params, image_shape, single: bool):
         """Convert boxes to batched ``xyxy`` pixels, let the layer move them, and convert back."""
@@ -230,7 +223,7 @@ class BaseAugmentation(keras.layers.Layer):
         if ragged:
             row_lengths = raw.row_lengths()
             raw, labels = raw.to_tensor(default_value=-1.0), labels.to_tensor(default_value=-1)
-        raw = tf.convert_to_tensor(raw, tf.float32)
+        raw = tf.cast(raw, tf.float32)  # integer boxes (e.g. np.array([[1, 2, 3, 4]])) too
         labels = tf.convert_to_tensor(labels)
         if single:
             raw, labels = raw[tf.newaxis], labels[tf.newaxis]

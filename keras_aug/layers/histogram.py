@@ -16,6 +16,7 @@ import tensorflow as tf
 from keras_aug.layers.base import BaseAugmentation
 from keras_aug.ops import histogram
 from keras_aug.ops import random as krandom
+from keras_aug.validation import check_number
 
 
 def _number(value) -> bool:
@@ -138,6 +139,7 @@ class Equalize(_HistogramAugmentation):
     Args:
         mode: ``"cv"`` (OpenCV, albumentations' ``Equalize``; default) or ``"pil"`` (PIL, torchvision,
             ``tfa.image.equalize``).
+        bins: histogram levels ``value_range`` is quantized to (Keras' ``Equalization(bins=)``, default 256).
         value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, the dtype's
             range for uint16 / int16, ``(0, 255)`` for other integers.
         p: per-sample probability (default 1.0). seed: integer seed.
@@ -149,19 +151,22 @@ class Equalize(_HistogramAugmentation):
 
     default_p = 1.0
 
-    def __init__(self, mode="cv", value_range=None, p=None, seed=None, **kwargs):
+    def __init__(self, mode="cv", value_range=None, p=None, seed=None, bins=histogram.BINS, **kwargs):
         super().__init__(value_range=value_range, p=p, seed=seed, **kwargs)
         if mode not in ("cv", "pil"):
             raise ValueError(f"`mode` must be 'cv' or 'pil', got {mode!r}.")
         self.mode = mode
+        self.bins = check_number(bins, "bins", 2, 2**24, integer=True)
 
     def get_params(self, batch_size, images, seed):
         return {}
 
     def augment_images(self, images, params):
         value_range = _resolve_value_range(self.value_range, images.dtype)
-        stage = histogram._jit(histogram._equalize_stage, mode=self.mode, value_range=value_range)
+        stage = histogram._jit(
+            histogram._equalize_stage, mode=self.mode, value_range=value_range, bins=self.bins
+        )
         return stage(images, self._apply_mask(params))
 
     def get_config(self):
-        return {**super().get_config(), "mode": self.mode}
+        return {**super().get_config(), "mode": self.mode, "bins": self.bins}
