@@ -20,6 +20,7 @@ import keras
 import tensorflow as tf
 
 from keras_aug.ops import boxes as box_ops
+from keras_aug.ops import random as krandom
 from keras_aug.validation import check_choice
 
 CHANNELS_LAST, CHANNELS_FIRST = "channels_last", "channels_first"
@@ -29,7 +30,7 @@ IMAGES, MASKS = "images", "segmentation_masks"
 TRANSFORMATION = "keras_transformation"
 #: Keras method name -> the keras_aug hook it replaces in a Keras-way subclass.
 HOOKS = {
-    "get_random_transformation": "get_params",
+    "get_random_transformation": "draw_params",
     "transform_images": "augment_images",
     "transform_segmentation_masks": "augment_masks",
     "transform_labels": "augment_labels",
@@ -103,6 +104,17 @@ def _batch(images) -> tuple[tf.Tensor, bool]:
     return (images[tf.newaxis] if single else images), single
 
 
+def _definer(cls, name: str) -> int:
+    """Index in ``cls.__mro__`` of the class that defines ``name``."""
+    return next(i for i, base in enumerate(cls.__mro__) if name in base.__dict__)
+
+
+def _overrides(cls, keras_name: str, hook: str) -> bool:
+    """Whether ``cls`` (itself or through a mixin) overrides Keras' ``keras_name`` below the layer's ``hook``."""
+    keras_at = _definer(cls, keras_name)
+    return cls.__mro__[keras_at] is not KerasLayerAPI and keras_at < _definer(cls, hook)
+
+
 def _native(layer, hook: str):
     """The layer's own ``hook`` (bound), skipping the Keras-way adapters installed on subclasses."""
     for cls in type(layer).__mro__:
@@ -143,14 +155,20 @@ class KerasLayerAPI:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for keras_name, hook in HOOKS.items():
-            if keras_name in cls.__dict__ and hook not in cls.__dict__:
+            if _overrides(cls, keras_name, hook):
                 setattr(cls, hook, _ADAPTERS[hook])
+        if getattr(cls.__dict__.get("draw_params"), "keras_adapter", False):
+            # The Keras-way transformation decides what happens to each sample, as in Keras: no folding of
+            # `p` into parameters it does not know, and p=1 unless the subclass or the caller says otherwise.
+            cls.handles_apply = False
+            if "default_p" not in cls.__dict__:
+                cls.default_p = 1.0
 
     # -- calling the Keras methods on a keras_aug layer -------------------------------------------
 
     def get_random_transformation(self, data, training=True, seed=None):
         """keras_aug's parameter dict for ``data`` (images or a dict with ``"images"``); ``None`` if not training."""
-        if not training or getattr(type(self).get_params, "keras_adapter", False):
+        if not training or getattr(type(self).draw_params, "keras_adapter", False):
             return None  # Keras' base returns None; a Keras-way subclass draws in its own override
         if seed is not None:
             raise ValueError(
@@ -209,9 +227,16 @@ def _unwrap(params: dict):
     return params.get(TRANSFORMATION, params)
 
 
-def _get_params(self, batch_size, images, seed) -> dict:
+def _draw_params(self, images) -> dict:
+    """Keras' draw (the layer's ``SeedGenerator`` as ``seed``) plus keras_aug's per-sample ``apply``."""
     transformation = self.get_random_transformation(self._user_layout(images), True, self.seed_generator)
-    return transformation if isinstance(transformation, dict) else {TRANSFORMATION: transformation}
+    params = dict(transformation) if isinstance(transformation, dict) else {TRANSFORMATION: transformation}
+    batch_size = tf.shape(images)[0]
+    if self.p >= 1.0:
+        params["apply"] = tf.ones([batch_size], tf.bool)
+    else:
+        params["apply"] = krandom.bernoulli(self.next_seed(images), [batch_size], self.p)
+    return params
 
 
 def _augment_images(self, images, params):
@@ -236,7 +261,7 @@ def _augment_boxes(self, boxes, labels, params, height, width):
 
 
 _ADAPTERS = {
-    "get_params": _get_params,
+    "draw_params": _draw_params,
     "augment_images": _augment_images,
     "augment_masks": _augment_masks,
     "augment_labels": _augment_labels,

@@ -260,7 +260,8 @@ class Normalization(keras.layers.Layer):
 
     def _iterable_moments(self, data, steps: int | None) -> stats.Moments:
         if isinstance(data, keras.utils.PyDataset):
-            data = (data[i] for i in range(len(data)))
+            dataset = data
+            data = (dataset[i] for i in range(len(dataset)))
         elif not hasattr(data, "__iter__") or isinstance(data, (str, bytes, dict)):
             raise TypeError(
                 f"Unsupported data type: {type(data).__name__}. `adapt` supports NumPy arrays, tensors, "
