@@ -12,7 +12,42 @@ import keras
 
 import keras_aug.layers
 
+#: Keras 3.15 image layers keras_aug does not provide.
+NOT_PROVIDED = (
+    "AugMix",
+    "AutoContrast",
+    "CenterCrop",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "MaxNumBoundingBoxes",
+    "RandAugment",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomCrop",
+    "RandomErasing",
+    "RandomGaussianBlur",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPerspective",
+    "RandomPosterization",
+    "RandomSaturation",
+    "RandomSharpness",
+    "RandomShear",
+    "Resizing",
+    "Solarization",
+)
+
+
+class _NotProvided:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError(f"keras_aug does not provide keras.layers.{self.name}.")
+
+
 layers = SimpleNamespace(
+    **{name: _NotProvided(name) for name in NOT_PROVIDED},
     **{name: getattr(keras_aug.layers, name) for name in keras_aug.layers.__all__},
     # Keras' `Equalization` is keras_aug's `Equalize` (same operation; `bins=` accepted).
     Equalization=keras_aug.layers.Equalize,
