@@ -84,6 +84,23 @@ def test_a_keras_way_subclass_behaves_as_on_keras():
     np.testing.assert_allclose(in_data["images"].numpy(), expected["images"], atol=1e-6)
 
 
+def test_a_keras_way_subclass_must_override_what_reads_its_transformation():
+    class Half(keras_aug.layers.RandomRotation):  # Keras' way: its own transformation, its own images
+        def get_random_transformation(self, data, training=True, seed=None):
+            return {"scale": 0.5}
+
+        def transform_images(self, images, transformation, training=True):
+            return images * transformation["scale"]
+
+    data = _data()
+    layer = Half(0.1)
+    out = layer({"images": data["images"], "labels": data["labels"]})
+    np.testing.assert_allclose(out["images"].numpy(), data["images"] * 0.5)
+    np.testing.assert_array_equal(out["labels"].numpy(), data["labels"])  # labels: the base's pass-through
+    with pytest.raises(NotImplementedError, match="transform_segmentation_masks"):
+        layer({"images": data["images"], "segmentation_masks": data["segmentation_masks"]})
+
+
 def test_keras_methods_called_on_a_layer_reuse_one_transformation():
     data = _data()
     layer = keras_aug.layers.RandomRotation(0.3, seed=7, bounding_box_format="xyxy")

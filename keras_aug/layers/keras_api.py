@@ -115,6 +115,26 @@ def _overrides(cls, keras_name: str, hook: str) -> bool:
     return cls.__mro__[keras_at] is not KerasLayerAPI and keras_at < _definer(cls, hook)
 
 
+def _is_identity(cls, hook: str) -> bool:
+    """Whether ``hook`` is the base class's pass-through (``augment_masks`` of a photometric layer, ...) or
+    already adapted."""
+    method = getattr(cls, hook)
+    return getattr(method, "keras_adapter", False) or method.__qualname__ == f"BaseAugmentation.{hook}"
+
+
+def _needs_override(keras_name: str):
+    """A hook for a Keras-way subclass whose own transformation the layer's built-in hook cannot read."""
+
+    def hook(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"{type(self).__name__} overrides get_random_transformation(), so it must also override "
+            f"{keras_name}(): the layer's own version reads keras_aug's parameters, not this transformation."
+        )
+
+    hook.keras_adapter = True
+    return hook
+
+
 def _native(layer, hook: str):
     """The layer's own ``hook`` (bound), skipping the Keras-way adapters installed on subclasses."""
     for cls in type(layer).__mro__:
@@ -158,6 +178,9 @@ class KerasLayerAPI:
             if _overrides(cls, keras_name, hook):
                 setattr(cls, hook, _ADAPTERS[hook])
         if getattr(cls.__dict__.get("draw_params"), "keras_adapter", False):
+            for keras_name, hook in HOOKS.items():
+                if not _overrides(cls, keras_name, hook) and not _is_identity(cls, hook):
+                    setattr(cls, hook, _needs_override(keras_name))
             # The Keras-way transformation decides what happens to each sample, as in Keras: no folding of
             # `p` into parameters it does not know, and p=1 unless the subclass or the caller says otherwise.
             cls.handles_apply = False
