@@ -11,8 +11,9 @@ import math
 import keras
 import tensorflow as tf
 
+from keras_aug import validation
 from keras_aug.layers.base import BaseAugmentation, check_probability, check_range, check_resampling
-from keras_aug.ops import _utils, boxes, geometry
+from keras_aug.ops import boxes, geometry
 from keras_aug.ops import random as krandom
 
 _FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
@@ -21,11 +22,11 @@ _FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 class BaseGeometric(BaseAugmentation):
     """A layer whose transform is one ``[B, 3, 3]`` output→input matrix per sample.
 
-    Subclasses write ``get_matrix(batch_size, height, width, seed)``. Samples that are not applied get
-    the identity matrix (exact for both interpolations), so one warp serves the whole batch.
+    Subclasses write ``get_matrix(batch_size, height, width, seed)``. Samples that are not augmented get
+    the identity matrix (their neutral parameters: exact for both interpolations), so one warp serves
+    the whole batch.
     """
 
-    handles_apply = True
     #: True when the matrices only ever translate, which allows the cheaper ``geometry.shift``.
     translation_only = False
     #: True when the matrices only scale and translate, which allows the separable warp.
@@ -58,11 +59,8 @@ class BaseGeometric(BaseAugmentation):
         shape = tf.shape(images)
         return {"matrix": self.get_matrix(batch_size, shape[1], shape[2], seed)}
 
-    def draw_params(self, images):
-        params = super().draw_params(images)
-        keep = params["apply"][:, tf.newaxis, tf.newaxis]
-        params["matrix"] = tf.where(keep, params["matrix"], tf.eye(3, dtype=params["matrix"].dtype))
-        return params
+    def neutral_params(self, params, images) -> dict:
+        return {"matrix": tf.eye(3)}
 
     def _warp(self, images, params, interpolation, fill_value):
         if self.translation_only:
@@ -114,8 +112,12 @@ class BaseGeometric(BaseAugmentation):
 class RandomFlip(BaseAugmentation):
     """Flip each sample horizontally and/or vertically, each with probability ``p`` (default 0.5).
 
-    Same arguments as ``keras.layers.RandomFlip`` plus ``p``. With ``"horizontal_and_vertical"`` the two
-    flips are drawn independently.
+    Same arguments as ``keras.layers.RandomFlip`` plus ``p``. ``p`` is per axis: with
+    ``"horizontal_and_vertical"`` each sample is flipped left-right with probability ``p`` and up-down
+    with probability ``p``, independently (albumentations' ``HorizontalFlip(p)`` then ``VerticalFlip(p)``;
+    Keras 3 instead flips both axes together or neither). So a sample is left unchanged with
+    probability ``(1 - p) ** 2``: that is the base's per-sample draw (:meth:`sample_probability`), and
+    ``get_params`` picks which flips an augmented sample gets with the matching conditional odds.
 
     Example:
     >>> layer = RandomFlip("horizontal", p=1.0)
@@ -124,21 +126,33 @@ class RandomFlip(BaseAugmentation):
     """
 
     default_p = 0.5
-    handles_apply = True
 
     def __init__(self, mode: str = "horizontal_and_vertical", **kwargs):
         super().__init__(**kwargs)
-        self.mode = _utils.check_choice("mode", mode, _FLIP_MODES)
+        self.mode = validation.check_choice("mode", mode, _FLIP_MODES)
+
+    def sample_probability(self) -> float:
+        if self.mode == "horizontal_and_vertical":
+            return 1.0 - (1.0 - self.p) ** 2  # at least one of two independent flips
+        return self.p
 
     def get_params(self, batch_size, images, seed) -> dict:
-        seeds = krandom.split(seed, 2)
-        horizontal = "horizontal" in self.mode
-        vertical = "vertical" in self.mode
-        never = tf.zeros([batch_size], tf.bool)
-        return {
-            "flip_horizontal": krandom.bernoulli(seeds[0], [batch_size], self.p) if horizontal else never,
-            "flip_vertical": krandom.bernoulli(seeds[1], [batch_size], self.p) if vertical else never,
-        }
+        always, never = tf.ones([batch_size], tf.bool), tf.zeros([batch_size], tf.bool)
+        if self.mode == "horizontal":
+            return {"flip_horizontal": always, "flip_vertical": never}
+        if self.mode == "vertical":
+            return {"flip_horizontal": never, "flip_vertical": always}
+        augmented = self.sample_probability()
+        if augmented <= 0.0:
+            return {"flip_horizontal": never, "flip_vertical": never}
+        # Given at least one flip: [0, a) horizontal only, [a, a + b) both, [a + b, 1) vertical only,
+        # with a = p(1 - p) / q and b = p^2 / q, so each axis flips with probability p overall.
+        u = krandom.uniform(seed, [batch_size])
+        only_one = self.p * (1.0 - self.p) / augmented
+        return {"flip_horizontal": u < self.p / augmented, "flip_vertical": u >= only_one}
+
+    def neutral_params(self, params, images) -> dict:
+        return {"flip_horizontal": False, "flip_vertical": False}
 
     def augment_images(self, images, params):
         images = geometry.flip_left_right(images, params["flip_horizontal"])
@@ -148,14 +162,12 @@ class RandomFlip(BaseAugmentation):
         return self.augment_images(masks, params)
 
     def augment_boxes(self, boxes_xyxy, labels, params, height, width):
-        w, h = tf.cast(width, tf.float32), tf.cast(height, tf.float32)
-        x1, y1, x2, y2 = tf.unstack(boxes_xyxy, axis=-1)
-        horizontal = params["flip_horizontal"][:, tf.newaxis]
-        vertical = params["flip_vertical"][:, tf.newaxis]
-        x1, x2 = tf.where(horizontal, w - x2, x1), tf.where(horizontal, w - x1, x2)
-        y1, y2 = tf.where(vertical, h - y2, y1), tf.where(vertical, h - y1, y2)
-        present = tf.reduce_any(boxes_xyxy != -1.0, axis=-1, keepdims=True)
-        return tf.where(present, tf.stack([x1, y1, x2, y2], axis=-1), boxes_xyxy), labels
+        # A flip is a zoom by -1 about the centre: boxes move, clip and drop like the other geometric
+        # layers' (NaN, empty and fully outside boxes are dropped).
+        zoom_x = tf.where(params["flip_horizontal"], -1.0, 1.0)
+        zoom_y = tf.where(params["flip_vertical"], -1.0, 1.0)
+        matrix = geometry.zoom_matrix(zoom_x, zoom_y, height, width)
+        return boxes.move_boxes(boxes_xyxy, labels, matrix, height, width)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "mode": self.mode}

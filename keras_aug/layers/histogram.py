@@ -7,8 +7,6 @@ levels and map them back; RandomCLAHE keeps every level of 16-bit gray images, a
 
 from __future__ import annotations
 
-import functools
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -16,6 +14,7 @@ import tensorflow as tf
 from keras_aug.layers.base import BaseAugmentation
 from keras_aug.ops import histogram
 from keras_aug.ops import random as krandom
+from keras_aug.ops.color import check_value_range
 from keras_aug.validation import check_number
 
 
@@ -38,29 +37,12 @@ def _check_clip_limit(clip_limit) -> tuple[float, float]:
 
 
 def _check_value_range(value_range) -> tuple[float, float] | None:
-    if value_range is None:
-        return None
-    return histogram._check_value_range(value_range, tf.float32)
-
-
-def _resolve_value_range(value_range, dtype: tf.DType) -> tuple[float, float]:
-    return histogram._check_value_range(value_range, dtype)
-
-
-@functools.cache
-def _clip_sampler(bounds: tuple[float, float]):
-    """The clip-limit draw as one XLA unit (in a plain graph its hashing ops would cost more than it)."""
-
-    def draw(seed, images):
-        return krandom.uniform(seed, tf.shape(images)[:1], bounds[0], bounds[1])
-
-    return tf.function(draw, jit_compile=True)
+    return None if value_range is None else check_value_range(value_range)
 
 
 class _HistogramAugmentation(BaseAugmentation):
-    """Shared pieces: the op puts non-applied samples back itself, inside its last XLA unit."""
-
-    handles_apply = True
+    """Shared pieces. No parameters leave an image unchanged, so the base puts the samples that are not
+    augmented back after the op (``neutral_params`` is ``None``)."""
 
     def __init__(self, value_range=None, p=None, seed=None, **kwargs):
         super().__init__(p=p, seed=seed, **kwargs)
@@ -69,9 +51,6 @@ class _HistogramAugmentation(BaseAugmentation):
     def compute_output_spec(self, inputs, training=True):
         # Fresh symbolic tensors: the base returns ``inputs`` itself, which a functional model sees as a cycle.
         return tf.nest.map_structure(lambda t: keras.KerasTensor(t.shape, t.dtype), inputs)
-
-    def _apply_mask(self, params):
-        return None if self.p >= 1.0 else params["apply"]
 
     def get_config(self):
         value_range = None if self.value_range is None else list(self.value_range)
@@ -108,19 +87,13 @@ class RandomCLAHE(_HistogramAugmentation):
     ):
         super().__init__(value_range=value_range, p=p, seed=seed, **kwargs)
         self.clip_limit = _check_clip_limit(clip_limit)
-        self.tile_grid_size = histogram._check_grid(tile_grid_size)
+        self.tile_grid_size = histogram.check_tile_grid_size(tile_grid_size)
 
     def get_params(self, batch_size, images, seed):
-        return {"clip_limit": _clip_sampler(self.clip_limit)(seed, images)}
+        return {"clip_limit": krandom.uniform(seed, [batch_size], *self.clip_limit)}
 
     def augment_images(self, images, params):
-        histogram._check_channels(images, (1, 3), "RandomCLAHE")
-        value_range = _resolve_value_range(self.value_range, images.dtype)
-        clip_limit = tf.cast(params["clip_limit"], tf.float64)
-        tiles_x, tiles_y = self.tile_grid_size
-        return histogram._clahe_batch(
-            images, clip_limit, tiles_x, tiles_y, value_range, self._apply_mask(params)
-        )
+        return histogram.clahe(images, params["clip_limit"], self.tile_grid_size, self.value_range)
 
     def get_config(self):
         return {
@@ -162,11 +135,7 @@ class Equalize(_HistogramAugmentation):
         return {}
 
     def augment_images(self, images, params):
-        value_range = _resolve_value_range(self.value_range, images.dtype)
-        stage = histogram._jit(
-            histogram._equalize_stage, mode=self.mode, value_range=value_range, bins=self.bins
-        )
-        return stage(images, self._apply_mask(params))
+        return histogram.equalize(images, self.bins, mode=self.mode, value_range=self.value_range)
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode, "bins": self.bins}

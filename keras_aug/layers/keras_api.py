@@ -2,7 +2,7 @@
 
 Keras 3's ``BaseImagePreprocessingLayer`` has ``get_random_transformation``, ``transform_images``,
 ``transform_labels``, ``transform_bounding_boxes`` and ``transform_segmentation_masks``. Every keras_aug
-layer has them too (:class:`KerasLayerAPI`), mapped onto the base's hooks (``draw_params``,
+layer has them too (:class:`KerasLayerAPI`), mapped onto the base's hooks (``get_params``,
 ``augment_images``, ``augment_labels``, ``augment_boxes``, ``augment_masks``), both ways:
 
 - call them on a layer: the "transformation" is keras_aug's parameter dict (one row per sample,
@@ -19,8 +19,9 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from keras_aug.layers import inputs as layer_inputs
 from keras_aug.ops import boxes as box_ops
-from keras_aug.ops import random as krandom
+from keras_aug.ops import select
 from keras_aug.validation import check_choice
 
 CHANNELS_LAST, CHANNELS_FIRST = "channels_last", "channels_first"
@@ -28,9 +29,11 @@ IMAGES, MASKS = "images", "segmentation_masks"
 #: Key under which a Keras-way ``get_random_transformation`` that returns something other than a dict
 #: travels in keras_aug's parameter dict.
 TRANSFORMATION = "keras_transformation"
+#: Keys :meth:`KerasLayerAPI.get_random_transformation` adds to keras_aug's parameters.
+IMAGE_SHAPE, PUT_BACK = "image_shape", "put_back"
 #: Keras method name -> the keras_aug hook it replaces in a Keras-way subclass.
 HOOKS = {
-    "get_random_transformation": "draw_params",
+    "get_random_transformation": "get_params",
     "transform_images": "augment_images",
     "transform_segmentation_masks": "augment_masks",
     "transform_labels": "augment_labels",
@@ -177,13 +180,16 @@ class KerasLayerAPI:
         for keras_name, hook in HOOKS.items():
             if _overrides(cls, keras_name, hook):
                 setattr(cls, hook, _ADAPTERS[hook])
-        if getattr(cls.__dict__.get("draw_params"), "keras_adapter", False):
+        if getattr(cls.__dict__.get("get_params"), "keras_adapter", False):
             for keras_name, hook in HOOKS.items():
                 if not _overrides(cls, keras_name, hook) and not _is_identity(cls, hook):
                     setattr(cls, hook, _needs_override(keras_name))
-            # The Keras-way transformation decides what happens to each sample, as in Keras: no folding of
-            # `p` into parameters it does not know, and p=1 unless the subclass or the caller says otherwise.
-            cls.handles_apply = False
+            # The Keras-way transformation decides what happens to each sample, as in Keras: the layer's own
+            # neutral/derived parameters would read keys it does not have, so the base puts the originals
+            # of non-augmented samples back instead; p=1 unless the subclass or the caller says otherwise.
+            for hook, adapter in _P_CONTRACT_ADAPTERS.items():
+                if hook not in cls.__dict__:
+                    setattr(cls, hook, adapter)
             if "default_p" not in cls.__dict__:
                 cls.default_p = 1.0
 
@@ -191,7 +197,7 @@ class KerasLayerAPI:
 
     def get_random_transformation(self, data, training=True, seed=None):
         """keras_aug's parameter dict for ``data`` (images or a dict with ``"images"``); ``None`` if not training."""
-        if not training or getattr(type(self).draw_params, "keras_adapter", False):
+        if not training or getattr(type(self).get_params, "keras_adapter", False):
             return None  # Keras' base returns None; a Keras-way subclass draws in its own override
         if seed is not None:
             raise ValueError(
@@ -199,14 +205,15 @@ class KerasLayerAPI:
                 f"get_random_transformation() (got seed={seed!r})."
             )
         images, _ = _batch(self._channels_last(_images_of(data)))
-        return {**self.draw_params(images), "image_shape": tf.shape(images)}
+        params, put_back = self._draw(images)
+        return {**params, IMAGE_SHAPE: tf.shape(images), PUT_BACK: put_back}
 
     def transform_images(self, images, transformation, training=True):
         """Apply ``transformation`` (from :meth:`get_random_transformation`) to images in ``data_format``."""
         if not training or transformation is None:
             return images
         batch, single = _batch(self._channels_last(images))
-        out = self._blend(_native(self, "augment_images")(batch, transformation), batch, transformation)
+        out = _put_back(transformation, _native(self, "augment_images")(batch, transformation), batch)
         return self._user_layout(out[0] if single else out)
 
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
@@ -216,7 +223,7 @@ class KerasLayerAPI:
         masks = tf.convert_to_tensor(segmentation_masks)
         squeeze = masks.shape.rank == 3
         masks = masks[..., tf.newaxis] if squeeze else self._channels_last(masks)
-        out = self._blend(_native(self, "augment_masks")(masks, transformation), masks, transformation)
+        out = _put_back(transformation, _native(self, "augment_masks")(masks, transformation), masks)
         return out[..., 0] if squeeze else self._user_layout(out)
 
     def transform_labels(self, labels, transformation, training=True):
@@ -232,7 +239,12 @@ class KerasLayerAPI:
         """
         if not training or transformation is None:
             return bounding_boxes
-        return self._route_boxes(bounding_boxes, transformation, transformation["image_shape"], False)
+        height, width = transformation[IMAGE_SHAPE][1], transformation[IMAGE_SHAPE][2]
+        xyxy, labels, restore = layer_inputs.boxes_to_xyxy(
+            bounding_boxes, self.bounding_box_format, height, width, single=False
+        )
+        moved, new_labels = _native(self, "augment_boxes")(xyxy, labels, transformation, height, width)
+        return restore(_put_back(transformation, moved, xyxy), _put_back(transformation, new_labels, labels))
 
     # -- layout helpers -------------------------------------------------------------------------
 
@@ -246,20 +258,35 @@ class KerasLayerAPI:
 # -- adapters: a Keras-way subclass's overrides become the base's hooks ------------------------------
 
 
+def _put_back(transformation: dict, augmented, original):
+    """The base's rule for layers without neutral parameters: non-augmented samples get their originals."""
+    return (
+        select.select_samples(transformation["apply"], augmented, original)
+        if transformation.get(PUT_BACK)
+        else augmented
+    )
+
+
 def _unwrap(params: dict):
     return params.get(TRANSFORMATION, params)
 
 
-def _draw_params(self, images) -> dict:
-    """Keras' draw (the layer's ``SeedGenerator`` as ``seed``) plus keras_aug's per-sample ``apply``."""
+def _get_params(self, batch_size, images, seed) -> dict:
+    """Keras' draw, with the layer's ``SeedGenerator`` as ``seed`` (what Keras layers pass themselves)."""
     transformation = self.get_random_transformation(self._user_layout(images), True, self.seed_generator)
-    params = dict(transformation) if isinstance(transformation, dict) else {TRANSFORMATION: transformation}
-    batch_size = tf.shape(images)[0]
-    if self.p >= 1.0:
-        params["apply"] = tf.ones([batch_size], tf.bool)
-    else:
-        params["apply"] = krandom.bernoulli(self.next_seed(images), [batch_size], self.p)
+    return dict(transformation) if isinstance(transformation, dict) else {TRANSFORMATION: transformation}
+
+
+def _no_neutral_params(self, params, images):
+    return None
+
+
+def _no_derived_params(self, params, images):
     return params
+
+
+def _p(self) -> float:
+    return self.p
 
 
 def _augment_images(self, images, params):
@@ -284,11 +311,16 @@ def _augment_boxes(self, boxes, labels, params, height, width):
 
 
 _ADAPTERS = {
-    "draw_params": _draw_params,
+    "get_params": _get_params,
     "augment_images": _augment_images,
     "augment_masks": _augment_masks,
     "augment_labels": _augment_labels,
     "augment_boxes": _augment_boxes,
 }
-for _adapter in _ADAPTERS.values():
+_P_CONTRACT_ADAPTERS = {
+    "neutral_params": _no_neutral_params,
+    "derive_params": _no_derived_params,
+    "sample_probability": _p,
+}
+for _adapter in (*_ADAPTERS.values(), *_P_CONTRACT_ADAPTERS.values()):
     _adapter.keras_adapter = True

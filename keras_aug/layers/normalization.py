@@ -15,6 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_aug.layers.inputs import require_images
 from keras_aug.ops import stats
 
 IMAGES = "images"
@@ -129,7 +130,7 @@ class Normalization(keras.layers.Layer):
 
     def build(self, input_shape):
         if isinstance(input_shape, dict):
-            input_shape = input_shape[IMAGES]
+            input_shape = require_images(input_shape)[IMAGES]
         input_shape = tuple(input_shape)
         ndim = len(input_shape)
         if any(a < -ndim or a >= ndim for a in self.axis):
@@ -295,7 +296,7 @@ class Normalization(keras.layers.Layer):
                 "Normalization has no statistics: pass `mean` and `std` (or `variance`), or call "
                 "`adapt(data)` before using it."
             )
-        x = tf.convert_to_tensor(inputs[IMAGES] if isinstance(inputs, dict) else inputs)
+        x = tf.convert_to_tensor(require_images(inputs)[IMAGES] if isinstance(inputs, dict) else inputs)
         dtype = x.dtype if x.dtype.is_floating else tf.float32
         compute = tf.float64 if dtype == tf.float64 else tf.float32
         mean = tf.cast(self.mean_weight, compute)

@@ -8,13 +8,14 @@ what values the images hold; results are clipped to it. The default ``None`` mea
 for 8- and 16-bit integer images (``(0, 255)`` for uint8, ``(0, 65535)`` for uint16, ``(-32768, 32767)``
 for int16) and ``(0, 255)`` otherwise (floats and wider integers, Keras' convention); pass e.g.
 ``(0, 4095)`` for 12-bit data in uint16, or ``(0, 1)`` for floats in [0, 1]. 16-bit images keep their full depth (float32 holds every uint16
-value exactly). Each op runs as XLA-compiled units (one fused pass over the pixels), also when
+value exactly). Neutral parameters (``delta=0``, ``factor=1``, ``alpha=1`` with ``beta=0``, ``gamma=1``)
+return values within ``value_range`` unchanged, bit for bit (layers give them to the samples they do
+not augment); values outside it are clipped, as by any parameter. Each op runs as XLA-compiled units (one fused pass over the pixels), also when
 called eagerly or inside ``tf.data``, and inlines into a caller's own ``jit_compile=True`` function.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 
@@ -30,6 +31,7 @@ from keras_aug.ops._utils import (
     to_batch,
     to_compute,
 )
+from keras_aug.ops.xla import xla_unit
 
 ValueRange = Sequence[float]
 #: What ``value_range=None`` means for floats and int32/int64 (Keras' default for its intensity layers).
@@ -100,13 +102,6 @@ def _clip_to_dtype(values: tf.Tensor, low: float, high: float, dtype: tf.DType) 
     return from_compute(values, dtype)
 
 
-@functools.cache
-def _jit(kernel, **static):
-    """One XLA unit per kernel and static arguments: fused even when the caller is not compiled
-    (eager code, ``tf.data``), and inlined into a caller's own ``jit_compile=True`` function."""
-    return tf.function(functools.partial(kernel, **static), jit_compile=True, reduce_retracing=True)
-
-
 def _uint8_fast_path(images: tf.Tensor, low: float, high: float) -> bool:
     return images.dtype == tf.uint8 and float(low).is_integer() and float(high).is_integer()
 
@@ -134,7 +129,9 @@ def _affine_uint8(images: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, low: flo
 def _affine_kernel(
     images: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, low: float, high: float
 ) -> tf.Tensor:
-    """``clip(alpha * x + beta, low, high)`` with ``alpha`` ``[B, 1, 1, 1]``, ``beta`` ``[B, 1, 1, 1 or C]``."""
+    """``clip(alpha * x + beta, low, high)`` with ``alpha`` ``[B, 1, 1, 1]``, ``beta`` ``[B, 1, 1, 1 or C]``.
+
+    ``alpha = 1, beta = 0`` is exact (``x * 1 + 0 == x``, also in the uint8 fixed point)."""
     if _uint8_fast_path(images, low, high):
         return _affine_uint8(images, alpha, beta, low, high)
     x = to_compute(images)
@@ -164,6 +161,7 @@ def _gamma_kernel(images: tf.Tensor, exponent: tf.Tensor, low: float, high: floa
     # exp(g * log(u)) vectorizes under XLA on CPU; tf.pow there is a scalar call per pixel (~5x slower)
     powered = tf.where(unit > 0.0, tf.exp(tf.cast(exponent, x.dtype) * tf.math.log(unit)), 0.0)
     curved = low + (high - low) * powered
+    curved = tf.where(exponent == 1, x, curved)  # exp(log(u)) is not exactly u: keep gamma 1 exact
     return _clip_to_dtype(curved, low, high, images.dtype)
 
 
@@ -196,7 +194,7 @@ def brightness(images, delta, value_range: ValueRange | None = None) -> tf.Tenso
     images, single = to_batch(images)
     low, high = resolve_value_range(value_range, images.dtype)
     delta = _per_sample(delta, images, "delta")
-    out = _jit(_affine_kernel, low=low, high=high)(images, tf.ones_like(delta), delta)
+    out = xla_unit(_affine_kernel, relax_shapes=True, low=low, high=high)(images, tf.ones_like(delta), delta)
     return from_batch(out, single)
 
 
@@ -214,7 +212,9 @@ def contrast(images, factor, value_range: ValueRange | None = None) -> tf.Tensor
     images, single = to_batch(images)
     low, high = resolve_value_range(value_range, images.dtype)
     factor = _per_sample(factor, images, "factor")
-    return from_batch(_jit(_contrast_kernel, low=low, high=high)(images, factor), single)
+    return from_batch(
+        xla_unit(_contrast_kernel, relax_shapes=True, low=low, high=high)(images, factor), single
+    )
 
 
 def brightness_contrast(images, alpha, beta, value_range: ValueRange | None = None) -> tf.Tensor:
@@ -232,7 +232,9 @@ def brightness_contrast(images, alpha, beta, value_range: ValueRange | None = No
     low, high = resolve_value_range(value_range, images.dtype)
     alpha = _per_sample(alpha, images, "alpha")
     beta = _per_sample(beta, images, "beta")
-    return from_batch(_jit(_affine_kernel, low=low, high=high)(images, alpha, beta), single)
+    return from_batch(
+        xla_unit(_affine_kernel, relax_shapes=True, low=low, high=high)(images, alpha, beta), single
+    )
 
 
 def gamma(images, gamma, value_range: ValueRange | None = None) -> tf.Tensor:
@@ -250,7 +252,9 @@ def gamma(images, gamma, value_range: ValueRange | None = None) -> tf.Tensor:
     exponent = _per_sample(gamma, images, "gamma")
     if images.dtype == tf.uint8:
         return from_batch(apply_lut(images, gamma_lut(exponent[:, 0, 0, 0], (low, high))), single)
-    return from_batch(_jit(_gamma_kernel, low=low, high=high)(images, exponent), single)
+    return from_batch(
+        xla_unit(_gamma_kernel, relax_shapes=True, low=low, high=high)(images, exponent), single
+    )
 
 
 def gamma_lut(gamma, value_range: ValueRange | None = None) -> tf.Tensor:
@@ -268,7 +272,9 @@ def gamma_lut(gamma, value_range: ValueRange | None = None) -> tf.Tensor:
         raise ValueError(f"`gamma` must be a [batch] vector, got shape {exponent.shape}.")
     levels = tf.broadcast_to(tf.range(256, dtype=tf.int32), tf.concat([tf.shape(exponent), [256]], 0))
     levels = tf.cast(levels, tf.uint8)[:, tf.newaxis, :, tf.newaxis]  # one [1, 256, 1] "image" per sample
-    return _jit(_gamma_kernel, low=low, high=high)(levels, exponent[:, None, None, None])[:, 0, :, 0]
+    return xla_unit(_gamma_kernel, relax_shapes=True, low=low, high=high)(
+        levels, exponent[:, None, None, None]
+    )[:, 0, :, 0]
 
 
 def _lookup_kernel(images: tf.Tensor, tables: tf.Tensor) -> tf.Tensor:
@@ -294,7 +300,7 @@ def apply_lut(images, tables) -> tf.Tensor:
     if tables.shape.rank not in (1, 2) or tables.shape[-1] not in (None, 256):
         raise ValueError(f"`tables` must have shape [256] or [batch, 256], got {tables.shape}.")
     tables = tf.broadcast_to(tf.cast(tables, tf.uint8), tf.stack([tf.shape(images)[0], 256]))
-    return from_batch(_jit(_lookup_kernel)(images, tables), single)
+    return from_batch(xla_unit(_lookup_kernel, relax_shapes=True)(images, tables), single)
 
 
 def blend(image1, image2, factor, value_range: ValueRange | None = None) -> tf.Tensor:
@@ -315,7 +321,9 @@ def blend(image1, image2, factor, value_range: ValueRange | None = None) -> tf.T
     low, high = resolve_value_range(value_range, image1.dtype)
     image2, _ = to_4d(image2, "image2")
     factor = _per_sample(factor, image1, "factor")
-    return from_4d(_jit(_blend_kernel, low=low, high=high)(image1, image2, factor), rank)
+    return from_4d(
+        xla_unit(_blend_kernel, relax_shapes=True, low=low, high=high)(image1, image2, factor), rank
+    )
 
 
 def normalize(images, mean, std) -> tf.Tensor:
@@ -332,7 +340,7 @@ def normalize(images, mean, std) -> tf.Tensor:
     mean = _per_channel(mean, compute_dtype(images.dtype), "mean")
     std = _per_channel(std, compute_dtype(images.dtype), "std")
     dtype = images.dtype if images.dtype.is_floating else tf.float32
-    return from_batch(_jit(_normalize_kernel, dtype=dtype)(images, mean, std), single)
+    return from_batch(xla_unit(_normalize_kernel, relax_shapes=True, dtype=dtype)(images, mean, std), single)
 
 
 def denormalize(images, mean, std, dtype: tf.DType | str | None = None) -> tf.Tensor:
@@ -348,4 +356,6 @@ def denormalize(images, mean, std, dtype: tf.DType | str | None = None) -> tf.Te
         dtype = images.dtype if images.dtype.is_floating else tf.float32
     mean = _per_channel(mean, compute_dtype(images.dtype), "mean")
     std = _per_channel(std, compute_dtype(images.dtype), "std")
-    return from_batch(_jit(_denormalize_kernel, dtype=tf.as_dtype(dtype))(images, mean, std), single)
+    return from_batch(
+        xla_unit(_denormalize_kernel, relax_shapes=True, dtype=tf.as_dtype(dtype))(images, mean, std), single
+    )

@@ -60,6 +60,10 @@ _MOCKED = (
 _INTEGER = (
     "integer images keep their dtype (bilinear results rounded); Keras returns float32 (README: Keras table)"
 )
+_BATCH = (
+    "passes boxes [1, 4] with a batch of 2 images; keras_aug refuses boxes whose batch is not the images' "
+    "with a ValueError naming the key, photometric layers too (README: Keras table)"
+)
 DIFFERENCES = {
     "cut_mix_test.py::CutMixTest::test_cut_mix_basic": _TRANSFORMATION.format("batch_masks, mix_weight"),
     "mix_up_test.py::MixUpTest::test_mix_up_basic_functionality": _TRANSFORMATION.format("mix_weight"),
@@ -99,6 +103,8 @@ DIFFERENCES = {
     "random_brightness_test.py::RandomBrightnessTest::test_randomly_adjust_brightness_input_incorrect_rank": _MESSAGE,
     "random_brightness_test.py::RandomBrightnessTest::test_set_factor_incorrect": "calls Keras' private "
     "_set_factor(); keras_aug checks `factor` in the constructor (README: Keras table)",
+    "random_brightness_test.py::RandomBrightnessTest::test_dict_input": _BATCH,
+    "random_contrast_test.py::RandomContrastTest::test_dict_input": _BATCH,
     "normalization_test.py::NormalizationTest::test_normalization_basics": "statistics live in two weights "
     "(mean, variance) whether given or adapted (Keras: none when given, three when adapted), and an "
     "un-adapted layer raises instead of returning its input (README: Keras table)",
