@@ -295,3 +295,48 @@ def test_dataset_map_on_image_label_tuples(batch):
     images, labels, weights = next(iter(weighted.map(RandomFlip(p=1.0))))
     np.testing.assert_array_equal(images.numpy(), batch[:4, ::-1, ::-1])
     np.testing.assert_array_equal(weights, np.ones(4))
+
+
+# ------------------------------------------------------------------------------------------------
+# Engine choice by matrix kind: a projective matrix is never warped as affine
+# ------------------------------------------------------------------------------------------------
+
+# A 4x4 image holding 10 * row + col, warped by [[1, 0, 0], [0, 1, 0], [0.5, 0, 1]] with nearest sampling:
+# output (x, y) reads input (x / k, y / k), k = 0.5 x + 1, rounded half away from zero (worked out by hand;
+# e.g. x=2, y=1: k=2, reads (1, 0.5) -> row 1, col 1 = 11). Read as affine (six entries) it is the identity.
+PROJECTIVE = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 0.0, 1.0]]
+PROJECTIVE_EXPECTED = [[0, 1, 1, 1], [10, 11, 11, 1], [20, 11, 11, 11], [30, 21, 21, 11]]
+
+
+class ProjectiveLayer(keras_aug.layers.geometric.BaseGeometric):
+    """A layer returning a projective matrix without declaring ``matrix_kind`` (the base says affine)."""
+
+    def get_matrix(self, batch_size, height, width, seed):
+        return tf.tile(tf.constant(PROJECTIVE)[tf.newaxis], [batch_size, 1, 1])
+
+
+def _grid_image():
+    return (10 * np.arange(4)[:, None] + np.arange(4)[None, :]).astype(np.uint8)[None, :, :, None]
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_projective_matrix_from_a_layer_is_warped_projectively(graph):
+    layer = ProjectiveLayer(interpolation="nearest", fill_mode="constant", p=1.0, seed=0)
+    call = lambda x: layer({"images": x, "segmentation_masks": x}, training=True)  # noqa: E731
+    if graph:
+        call = tf.function(call, input_signature=[tf.TensorSpec([None, 4, 4, 1], tf.uint8)])
+    out = call(tf.constant(_grid_image()))
+    np.testing.assert_array_equal(out["images"][0, :, :, 0], PROJECTIVE_EXPECTED)
+    np.testing.assert_array_equal(out["segmentation_masks"][0, :, :, 0], PROJECTIVE_EXPECTED)
+
+
+@pytest.mark.parametrize("kind", ["translation", "scale", "affine", "projective"])
+def test_warp_takes_the_engine_of_the_matrices_kind_whatever_it_expected(kind):
+    warp = keras_aug.ops.warp
+    traced = tf.function(
+        lambda x, m: warp(x, m, "nearest", "constant", kind=kind),
+        input_signature=[tf.TensorSpec([1, 4, 4, 1], tf.uint8), tf.TensorSpec([None, 3, 3], tf.float32)],
+    )
+    for run in (lambda x, m: warp(x, m, "nearest", "constant", kind=kind), traced):
+        out = run(tf.constant(_grid_image()), tf.constant([PROJECTIVE]))
+        np.testing.assert_array_equal(out[0, :, :, 0], PROJECTIVE_EXPECTED)

@@ -27,10 +27,10 @@ class BaseGeometric(BaseAugmentation):
     the whole batch.
     """
 
-    #: True when the matrices only ever translate, which allows the cheaper ``geometry.shift``.
-    translation_only = False
-    #: True when the matrices only scale and translate, which allows the separable warp.
-    axis_aligned = False
+    #: The kind of matrix ``get_matrix`` returns (``"translation"``, ``"scale"``, ``"affine"`` or
+    #: ``"projective"``), which picks the fastest warp engine. The warp checks the matrices, so a
+    #: matrix beyond this kind is still warped correctly (by a slower engine), never as a simpler kind.
+    matrix_kind = "affine"
 
     def __init__(
         self,
@@ -63,23 +63,13 @@ class BaseGeometric(BaseAugmentation):
         return {"matrix": tf.eye(3)}
 
     def _warp(self, images, params, interpolation, fill_value):
-        if self.translation_only:
-            m = params["matrix"]
-            return geometry.shift(
-                images,
-                -m[:, 0, 2],
-                -m[:, 1, 2],
-                interpolation,
-                fill_mode=self.fill_mode,
-                fill_value=fill_value,
-            )
-        warp = geometry.warp_axis_aligned if self.axis_aligned else geometry.warp
-        return warp(
+        return geometry.warp(
             images,
             params["matrix"],
             interpolation=interpolation,
             fill_mode=self.fill_mode,
             fill_value=fill_value,
+            kind=self.matrix_kind,
         )
 
     def augment_images(self, images, params):
@@ -190,7 +180,7 @@ class RandomTranslation(BaseGeometric):
     TensorShape([2, 8, 8, 3])
     """
 
-    translation_only = True
+    matrix_kind = "translation"
 
     def __init__(self, height_factor, width_factor, **kwargs):
         super().__init__(**kwargs)
@@ -225,7 +215,7 @@ class RandomPadCrop(BaseGeometric):
     TensorShape([2, 32, 32, 3])
     """
 
-    translation_only = True
+    matrix_kind = "translation"
 
     def __init__(self, padding: int = 4, fill_mode: str = "constant", **kwargs):
         kwargs.pop("interpolation", None)
@@ -291,7 +281,7 @@ class RandomZoom(BaseGeometric):
     TensorShape([2, 8, 8, 3])
     """
 
-    axis_aligned = True
+    matrix_kind = "scale"
 
     def __init__(self, height_factor, width_factor=None, **kwargs):
         super().__init__(**kwargs)

@@ -1,21 +1,25 @@
-"""The fast warps the layers use, tuned for XLA:CPU: by matrix kind, and by coordinates (:func:`remap`).
+"""The fast warps, tuned for XLA:CPU; :func:`warp` picks one by the matrices' kind (``matrices.KINDS``).
 
-- :func:`shift` for translations: two row/column gathers and a 2x2 stencil.
-- :func:`warp_axis_aligned` for scale + translation: separable, rows then columns.
-- :func:`warp` for affine matrices: one tap code per output pixel, two gathers per bilinear pixel.
-- projective matrices go to the reference resampler (:mod:`keras_aug.ops.geometry.resample`).
+- ``"translation"``: :func:`shift`'s engine, two row/column gathers and a 2x2 stencil.
+- ``"scale"`` (scale + translation): :func:`warp_axis_aligned`'s engine, separable, rows then columns.
+- ``"affine"``: one tap code per output pixel, two gathers per bilinear pixel; :func:`remap` reads
+  arbitrary coordinates with the same taps and blends.
+- ``"projective"``: the reference resampler (:mod:`keras_aug.ops.geometry.resample`).
 
-All share one padded source (a one-pixel border of the fill value, so no tap needs a bounds check) and
-fixed-point blending of packed uint8 pixels.
+The engines share one tap rule (:func:`_first_taps`) and one fill-padded source (:func:`_source`: a
+one-pixel border of the fill value, so no tap needs a bounds check), and blend packed uint8 pixels in
+fixed point.
 """
 
 from __future__ import annotations
+
+import functools
 
 import tensorflow as tf
 
 from keras_aug.ops import _utils
 from keras_aug.ops._utils import FILL_MODES, INTERPOLATIONS
-from keras_aug.ops.geometry.matrices import matrix_to_transform, translation_matrix
+from keras_aug.ops.geometry.matrices import KINDS, kind_index, matrix_to_transform, translation_matrix
 from keras_aug.ops.geometry.resample import (
     _coordinate_args,
     _fill_value_for,
@@ -193,36 +197,11 @@ def _packable(images: tf.Tensor) -> bool:
     return images.dtype == tf.uint8 and channels is not None and 1 <= channels <= 4
 
 
-def warp(
-    images,
-    matrices,
-    interpolation: str = "bilinear",
-    fill_mode: str = "reflect",
-    fill_value: float = 0.0,
-) -> tf.Tensor:
-    """Warp ``images`` by affine ``[B, 3, 3]`` output→input matrices: the fast path the layers use.
-
-    Same geometry and fill modes as :func:`transform`, built for throughput: uint8 images blend in
-    fixed point with 8-bit weights (within ±1 of :func:`transform`), other dtypes in float32. The last
-    row of each matrix must be ``[0, 0, 1]`` (use :func:`transform` for projective warps). Compiled
-    with XLA internally, so it is fast in ``tf.data`` too.
-
-    Example:
-    >>> img = tf.reshape(tf.range(4, dtype=tf.float32), [1, 2, 2, 1])
-    >>> warp(img, translation_matrix([1.0], [0.0]), fill_mode="constant")[0, :, :, 0].numpy().tolist()
-    [[0.0, 0.0], [0.0, 2.0]]
-    """
-    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
-    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
-    images, single = _utils.to_batch(images)
-    if None in images.shape[1:]:
-        out = _warp_dynamic(images, matrices, interpolation, fill_mode, fill_value)
-        return _utils.from_batch(out, single)
-    matrices = tf.convert_to_tensor(matrices, tf.float32)
-    out = _resample(
+def _affine_engine(images, matrices, interpolation: str, fill_mode: str, fill_value) -> tf.Tensor:
+    """Affine matrices (six entries read): one tap code per output pixel, packed fixed point for uint8."""
+    return _resample(
         images, lambda taps: _affine_taps(images, matrices, fill_mode, taps), interpolation, fill_value
     )
-    return _utils.from_batch(out, single)
 
 
 def _resample(images, taps_for, interpolation: str, fill_value) -> tf.Tensor:
@@ -367,17 +346,26 @@ def shift(
     if None in images.shape[1:]:
         out = _warp_dynamic(images, translation_matrix(dx, dy), interpolation, fill_mode, fill_value)
         return _utils.from_batch(out, single)
+    return _utils.from_batch(_shift_engine(images, dx, dy, interpolation, fill_mode, fill_value), single)
+
+
+def _shift_engine(images, dx, dy, interpolation: str, fill_mode: str, fill_value) -> tf.Tensor:
     nearest = interpolation == "nearest"
     rows, cols, weights = _shift_taps(images, dx, dy, fill_mode, nearest)
     crop = _crop_rows_cols(_source(images, fill_value, "grid"), rows, cols)
     if _packable(images):
-        out = _unpack_channels(crop if nearest else _stencil_packed(crop, weights), images.shape[-1])
-    else:
-        out = tf.cast(crop, images.dtype) if nearest else _stencil_float(crop, weights, images.dtype)
-    return _utils.from_batch(out, single)
+        return _unpack_channels(crop if nearest else _stencil_packed(crop, weights), images.shape[-1])
+    return tf.cast(crop, images.dtype) if nearest else _stencil_float(crop, weights, images.dtype)
 
 
-#
+def _translation_engine(images, matrices, interpolation: str, fill_mode: str, fill_value) -> tf.Tensor:
+    """Translation matrices (only the offsets read): :func:`shift`."""
+    batch = tf.shape(images)[0]
+    dx = tf.broadcast_to(-matrices[:, 0, 2], [batch])
+    dy = tf.broadcast_to(-matrices[:, 1, 2], [batch])
+    return _shift_engine(images, dx, dy, interpolation, fill_mode, fill_value)
+
+
 # When a matrix neither rotates nor shears, every output row reads the same two source rows and
 # every output column the same two source columns. So: gather whole rows (memcpy-like) and blend
 # them vertically, then gather columns within those rows and blend horizontally. Fill-mode folding
@@ -452,14 +440,11 @@ def warp_axis_aligned(
     >>> out[0, :, 0, 0].numpy().tolist()
     [3.75, 5.75, 7.75, 9.75]
     """
-    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
-    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
-    images, single = _utils.to_batch(images)
-    if None in images.shape[1:]:
-        return _utils.from_batch(
-            _warp_dynamic(images, matrices, interpolation, fill_mode, fill_value), single
-        )
-    matrices = tf.convert_to_tensor(matrices, tf.float32)
+    return warp(images, matrices, interpolation, fill_mode, fill_value, kind="scale")
+
+
+def _axis_aligned_engine(images, matrices, interpolation: str, fill_mode: str, fill_value) -> tf.Tensor:
+    """Scale + translation matrices (entries 0, 2, 4, 5 read): separable, rows then columns."""
     nearest = interpolation == "nearest"
     rows, cols, wx, wy = _axis_taps(images, matrices, fill_mode, nearest)
     source = _source(images, fill_value, "grid")
@@ -468,9 +453,67 @@ def warp_axis_aligned(
             packed = _crop_rows_cols(source, rows, cols)
         else:
             packed = _blend_cols_packed(_blend_rows_packed(source, rows, wy), cols, wx)
-        out = _unpack_channels(packed, images.shape[-1])
-    elif nearest:
-        out = tf.cast(_crop_rows_cols(source, rows, cols), images.dtype)
+        return _unpack_channels(packed, images.shape[-1])
+    if nearest:
+        return tf.cast(_crop_rows_cols(source, rows, cols), images.dtype)
+    return _blend_axes_float(source, rows, cols, wx, wy, images.dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# Choosing the engine by the matrices' kind
+# ----------------------------------------------------------------------------------------------
+
+_ENGINES = {
+    "translation": _translation_engine,
+    "scale": _axis_aligned_engine,
+    "affine": _affine_engine,
+    "projective": _warp_dynamic,
+}
+
+
+def warp(
+    images,
+    matrices,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+    kind: str = "affine",
+) -> tf.Tensor:
+    """Warp ``images`` by ``[B, 3, 3]`` output→input matrices with the fastest engine for their kind.
+
+    Same geometry and fill modes as :func:`transform`, built for throughput: uint8 images blend in
+    fixed point with 8-bit weights (within ±1 of :func:`transform`), other dtypes in float32. Compiled
+    with XLA internally, so it is fast in ``tf.data`` too.
+
+    ``kind`` is the kind the caller expects (see :data:`~keras_aug.ops.geometry.matrices.KINDS`):
+    ``"translation"`` uses :func:`shift`'s engine, ``"scale"`` the separable one of
+    :func:`warp_axis_aligned`, ``"affine"`` (the default) one 2-D gather per tap, ``"projective"`` the
+    reference resampler of :func:`transform`. The matrices are checked against it
+    (:func:`~keras_aug.ops.geometry.matrices.kind_index`): a batch beyond the expected kind takes the
+    engine of its own kind, so e.g. a projective matrix is never warped as affine; an expectation that
+    is too general only costs speed.
+
+    Example:
+    >>> img = tf.reshape(tf.range(4, dtype=tf.float32), [1, 2, 2, 1])
+    >>> warp(img, translation_matrix([1.0], [0.0]), fill_mode="constant")[0, :, :, 0].numpy().tolist()
+    [[0.0, 0.0], [0.0, 2.0]]
+    """
+    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
+    kind = _utils.check_choice("kind", kind, KINDS)
+    images, single = _utils.to_batch(images)
+    matrices = tf.convert_to_tensor(matrices, tf.float32)
+    if None in images.shape[1:]:
+        out = _warp_dynamic(images, matrices, interpolation, fill_mode, fill_value)
+        return _utils.from_batch(out, single)
+    first = KINDS.index(kind)
+    engines = [
+        functools.partial(_ENGINES[k], images, matrices, interpolation, fill_mode, fill_value)
+        for k in KINDS[first:]
+    ]
+    needed = kind_index(matrices) if len(engines) > 1 else first
+    if isinstance(needed, int):
+        out = engines[max(needed - first, 0)]()
     else:
-        out = _blend_axes_float(source, rows, cols, wx, wy, images.dtype)
+        out = tf.switch_case(tf.maximum(needed - first, 0), engines)
     return _utils.from_batch(out, single)

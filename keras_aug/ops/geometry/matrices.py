@@ -8,6 +8,7 @@ its last entry, which is then dropped).
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -158,3 +159,37 @@ def _check_transforms(transforms) -> tf.Tensor:
     if transforms.shape.rank != 2 or transforms.shape[1] != 8:
         raise ValueError(f"`transforms` must have shape [8] or [batch, 8], got {transforms.shape}.")
     return transforms
+
+
+#: Kinds of matrices, each a special case of the next (an engine for one kind warps all kinds before it):
+#: ``[[1, 0, tx], [0, 1, ty], [0, 0, 1]]``, ``[[sx, 0, tx], [0, sy, ty], [0, 0, 1]]``, last row
+#: ``[0, 0, 1]``, anything else.
+KINDS = ("translation", "scale", "affine", "projective")
+
+
+def kind_index(matrices) -> int | tf.Tensor:
+    """Index into :data:`KINDS` of the first kind that holds every matrix of the batch.
+
+    A Python int when the values are known while tracing (eagerly, or constants), so callers can
+    choose in Python; else an int32 scalar tensor. Matrices with a non-finite entry are projective
+    (only the reference resampler fills them like TF's kernel does).
+
+    Example:
+    >>> KINDS[kind_index(zoom_matrix([2.0], [2.0], 5, 5))]
+    'scale'
+    >>> KINDS[kind_index(compose(rotation_matrix([0.1], 5, 5), translation_matrix([1.0], [0.0])))]
+    'affine'
+    """
+    static = tf.get_static_value(matrices)
+    if static is not None:
+        flat = np.reshape(np.asarray(static, np.float32), [-1, 9])
+        any_, not_equal, isfinite = np.any, np.not_equal, np.isfinite
+    else:
+        flat = tf.reshape(tf.cast(matrices, tf.float32), [-1, 9])
+        any_, not_equal, isfinite = tf.reduce_any, tf.not_equal, tf.math.is_finite
+    projective = any_(not_equal(flat[:, 6:], [0.0, 0.0, 1.0])) | any_(~isfinite(flat))
+    affine = any_(not_equal(flat[:, 1:4:2], 0.0))  # entries 1 and 3: rotation or shear
+    scale = any_(not_equal(flat[:, 0:5:4], 1.0))  # entries 0 and 4
+    if static is not None:
+        return 3 if projective else 2 if affine else 1 if scale else 0
+    return tf.where(projective, 3, tf.where(affine, 2, tf.where(scale, 1, 0)))
