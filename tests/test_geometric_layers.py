@@ -251,7 +251,7 @@ def test_tuple_inputs_pass_labels_through(batch):
         (lambda: RandomPadCrop(-1), "padding"),
         (lambda: RandomAffine(degrees=200), "degrees"),
         (lambda: RandomAffine(scale=(0, 1)), "scale"),
-        (lambda: RandomRotation(0.1, data_format="channels_first"), "data_format"),
+        (lambda: RandomRotation(0.1, data_format="channels_middle"), "data_format"),
         (lambda: RandomFlip(seed="x"), "seed"),
     ],
 )

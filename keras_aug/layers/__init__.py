@@ -7,7 +7,6 @@ Example:
 
 from keras_aug.layers.base import BaseAugmentation
 from keras_aug.layers.color import (
-    Normalization,
     RandomBrightness,
     RandomBrightnessContrast,
     RandomContrast,
@@ -26,6 +25,7 @@ from keras_aug.layers.geometric import (
 )
 from keras_aug.layers.histogram import Equalize, RandomCLAHE
 from keras_aug.layers.mix import CutMix, MixUp, RandomCutout
+from keras_aug.layers.normalization import Normalization
 
 __all__ = [
     "BaseAugmentation",

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from keras_aug import validation
 from keras_aug.layers import inputs as layer_inputs
-from keras_aug.layers import seeding
+from keras_aug.layers import keras_api, seeding
 from keras_aug.layers.inputs import BOXES, IMAGES, LABELS, MASKS
 from keras_aug.ops import boxes, select
 from keras_aug.ops import random as krandom
@@ -67,17 +67,7 @@ def check_resampling(interpolation: str, fill_mode: str, fill_value, mask_fill_v
     return interpolation, fill_mode, float(fill_value), mask_fill_value
 
 
-def check_data_format(data_format) -> str:
-    """keras_aug works on channels_last images only; say so clearly otherwise."""
-    data_format = data_format or keras.config.image_data_format()
-    if data_format != "channels_last":
-        raise ValueError(
-            f"`data_format` must be 'channels_last' (images [batch, height, width, channels]), got {data_format!r}."
-        )
-    return data_format
-
-
-class BaseAugmentation(keras.layers.Layer):
+class BaseAugmentation(keras_api.KerasLayerAPI, keras.layers.Layer):
     """Base class: random parameters per sample, applied by one op, identity when ``training=False``.
 
     Subclasses implement ``get_params`` and ``augment_images`` (and optionally ``neutral_params``,
@@ -99,7 +89,8 @@ class BaseAugmentation(keras.layers.Layer):
         p: probability that each sample is augmented (class default ``default_p``).
         seed: integer seed; the same seed gives the same sequence of augmentations, eagerly, in
             ``tf.data`` and under XLA.
-        data_format: must be ``"channels_last"`` (or ``None`` with Keras configured that way).
+        data_format: ``"channels_last"`` (images ``[B, H, W, C]``) or ``"channels_first"`` (``[B, C, H, W]``;
+            transposed at the edges of a call); ``None`` means ``keras.config.image_data_format()``.
         bounding_box_format: format of ``inputs["bounding_boxes"]["boxes"]`` (``"xyxy"``, ``"rel_xyxy"``,
             ``"xywh"``, ``"rel_xywh"``, ``"center_xywh"``, ``"yxyx"``, ``"rel_yxyx"``); needed only
             when boxes are passed. Boxes are ``[B, N, 4]`` padded with ``-1`` (or ragged) with
@@ -136,7 +127,7 @@ class BaseAugmentation(keras.layers.Layer):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
         self.seed = seed
-        self.data_format = check_data_format(data_format)
+        self.data_format = keras_api.check_data_format(data_format)
         self.seed_generator = seeding.seed_generator(seed)
         # Every draw and every op is XLA-compilable (counter-based hashing, no ImageProjectiveTransform),
         # so a model compiled with jit_compile=True stays compiled with XLA.
@@ -250,6 +241,7 @@ class BaseAugmentation(keras.layers.Layer):
         if training is False:
             return inputs
         data, restore = layer_inputs.unpack(inputs)
+        data = keras_api.to_channels_last(data, self.data_format)
         images, single = layer_inputs.to_batch(data[IMAGES])
         images = layer_inputs.check_batch(data, images, single)
         params = self.draw_params(images)
@@ -265,7 +257,7 @@ class BaseAugmentation(keras.layers.Layer):
         if BOXES in data:
             height, width = tf.shape(images)[1], tf.shape(images)[2]
             out[BOXES] = self.route_boxes(data[BOXES], params, height, width, single)
-        return restore(out)
+        return restore(keras_api.from_channels_last(out, self.data_format))
 
     def route_boxes(self, box_data: dict, params: dict, height, width, single: bool = False) -> dict:
         """``bounding_boxes`` (in ``bounding_box_format``) moved by :meth:`augment_boxes` with ``params``."""

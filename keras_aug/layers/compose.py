@@ -186,6 +186,10 @@ class _Composite(BaseAugmentation):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        if not isinstance(config.get("layers"), (list, tuple)):
+            raise ValueError(
+                f"The config of {cls.__name__} needs `layers`, a list of serialized layers, got {config!r}."
+            )
         config["layers"] = [keras.saving.deserialize_keras_object(layer) for layer in config["layers"]]
         return cls(**config)
 

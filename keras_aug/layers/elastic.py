@@ -8,6 +8,16 @@ import tensorflow as tf
 from keras_aug.layers.base import BaseAugmentation, check_range, check_resampling
 from keras_aug.ops import elastic
 from keras_aug.ops import random as krandom
+from keras_aug.validation import check_optional_value_range
+
+
+def _keras_range(value, name: str, high: float) -> tuple[float, float]:
+    """Keras' ``factor`` / ``scale``: a number ``f`` means ``(0, f)``; a pair is sorted; within ``[0, high]``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = (0.0, value)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, (int, float)) for v in value):
+        value = tuple(sorted(value))
+    return check_range(value, name, 0.0, high, symmetric=False)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -30,6 +40,14 @@ class RandomElasticTransform(BaseAugmentation):
         fill_value: image value outside the input when ``fill_mode="constant"``.
         mask_fill_value: mask value outside the input when ``fill_mode="constant"``.
         p: probability that a sample is distorted (default 1).
+        factor: Keras' name for the probability: a number ``f`` (Keras draws each sample's probability
+            from ``[0, f]``, so a sample is distorted with probability ``f / 2``) or a pair (the midpoint);
+            sets ``p``.
+        scale: Keras' distortion strength: ``alpha`` is multiplied by a value drawn per sample from
+            ``[0, scale]`` (or the pair). Unlike Keras, ``sigma`` stays in pixels (Keras: 5% of the shorter
+            side times the draw), so equal ``scale`` values do not give Keras' exact fields.
+        value_range: accepted for Keras compatibility; resampling never leaves the range of the input and
+            ``fill_value``, so there is nothing to clip.
 
     Example:
     >>> layer = RandomElasticTransform(alpha=34.0, sigma=4.0, seed=0)
@@ -45,10 +63,21 @@ class RandomElasticTransform(BaseAugmentation):
         fill_mode: str = "reflect",
         fill_value: float = 0.0,
         mask_fill_value: int = 0,
+        factor=None,
+        scale=None,
+        value_range=None,
         **kwargs,
     ):
+        if factor is not None:
+            if kwargs.get("p") is not None:
+                raise ValueError("Pass either `p` or Keras' `factor` (a probability), not both.")
+            kwargs["p"] = sum(_keras_range(factor, "factor", 1.0)) / 2
         super().__init__(**kwargs)
         self.alpha = check_range(alpha, "alpha", 0.0, float("inf"), symmetric=False)
+        if scale is not None:
+            low, high = _keras_range(scale, "scale", float("inf"))
+            self.alpha = (self.alpha[0] * low, self.alpha[1] * high)
+        self.value_range = check_optional_value_range(value_range)
         if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0:
             raise ValueError(f"`sigma` must be a number > 0 (pixels), got {sigma!r}.")
         self.sigma = float(sigma)
@@ -88,4 +117,5 @@ class RandomElasticTransform(BaseAugmentation):
             "fill_mode": self.fill_mode,
             "fill_value": self.fill_value,
             "mask_fill_value": self.mask_fill_value,
+            "value_range": None if self.value_range is None else list(self.value_range),
         }

@@ -262,6 +262,8 @@ class RandomRotation(BaseGeometric):
 
 
 def _zoom_range(factor, name: str) -> tuple[float, float]:
+    if isinstance(factor, (tuple, list)) and all(isinstance(f, (int, float)) for f in factor):
+        factor = tuple(sorted(factor))  # Keras accepts a reversed pair, e.g. (-0.4, -0.5)
     return check_range(factor, name, -0.99, 10.0)
 
 

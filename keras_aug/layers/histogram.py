@@ -15,6 +15,7 @@ from keras_aug.layers.base import BaseAugmentation
 from keras_aug.ops import histogram
 from keras_aug.ops import random as krandom
 from keras_aug.ops.color import check_value_range
+from keras_aug.validation import check_number
 
 
 def _number(value) -> bool:
@@ -111,6 +112,7 @@ class Equalize(_HistogramAugmentation):
     Args:
         mode: ``"cv"`` (OpenCV, albumentations' ``Equalize``; default) or ``"pil"`` (PIL, torchvision,
             ``tfa.image.equalize``).
+        bins: histogram levels ``value_range`` is quantized to (Keras' ``Equalization(bins=)``, default 256).
         value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, the dtype's
             range for uint16 / int16, ``(0, 255)`` for other integers.
         p: per-sample probability (default 1.0). seed: integer seed.
@@ -122,17 +124,18 @@ class Equalize(_HistogramAugmentation):
 
     default_p = 1.0
 
-    def __init__(self, mode="cv", value_range=None, p=None, seed=None, **kwargs):
+    def __init__(self, mode="cv", value_range=None, p=None, seed=None, bins=histogram.BINS, **kwargs):
         super().__init__(value_range=value_range, p=p, seed=seed, **kwargs)
         if mode not in ("cv", "pil"):
             raise ValueError(f"`mode` must be 'cv' or 'pil', got {mode!r}.")
         self.mode = mode
+        self.bins = check_number(bins, "bins", 2, 2**24, integer=True)
 
     def get_params(self, batch_size, images, seed):
         return {}
 
     def augment_images(self, images, params):
-        return histogram.equalize(images, mode=self.mode, value_range=self.value_range)
+        return histogram.equalize(images, self.bins, mode=self.mode, value_range=self.value_range)
 
     def get_config(self):
-        return {**super().get_config(), "mode": self.mode}
+        return {**super().get_config(), "mode": self.mode, "bins": self.bins}

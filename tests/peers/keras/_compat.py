@@ -1,0 +1,58 @@
+"""The ``layers`` namespace the ported Keras tests import instead of ``keras.src.layers``.
+
+keras_aug's layers under their Keras names, plus the few plain Keras building blocks the tests put
+around them (``Input``, ``Dense``, ``Flatten``, ``Layer``: not augmentations, so Keras' own). Keras
+augmentation layers that keras_aug does not provide are absent on purpose: a test that needs one fails
+with ``AttributeError`` unless ``conftest.NOT_PROVIDED`` skips it with its reason.
+"""
+
+from types import SimpleNamespace
+
+import keras
+
+import keras_aug.layers
+
+#: Keras 3.15 image layers keras_aug does not provide.
+NOT_PROVIDED = (
+    "AugMix",
+    "AutoContrast",
+    "CenterCrop",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "MaxNumBoundingBoxes",
+    "RandAugment",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomCrop",
+    "RandomErasing",
+    "RandomGaussianBlur",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPerspective",
+    "RandomPosterization",
+    "RandomSaturation",
+    "RandomSharpness",
+    "RandomShear",
+    "Resizing",
+    "Solarization",
+)
+
+
+class _NotProvided:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError(f"keras_aug does not provide keras.layers.{self.name}.")
+
+
+layers = SimpleNamespace(
+    **{name: _NotProvided(name) for name in NOT_PROVIDED},
+    **{name: getattr(keras_aug.layers, name) for name in keras_aug.layers.__all__},
+    # Keras' `Equalization` is keras_aug's `Equalize` (same operation; `bins=` accepted).
+    Equalization=keras_aug.layers.Equalize,
+    Input=keras.layers.Input,
+    Dense=keras.layers.Dense,
+    Flatten=keras.layers.Flatten,
+    Layer=keras.layers.Layer,
+)
