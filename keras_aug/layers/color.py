@@ -20,26 +20,14 @@ import tensorflow as tf
 from keras_aug.layers.base import BaseAugmentation
 from keras_aug.ops import color, stats
 from keras_aug.ops import random as krandom
-
-
-def _number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def _pair(value, name: str, expected: str) -> tuple[float, float]:
-    """A two-number list/tuple as sorted floats (Keras sorts factor pairs), else ``ValueError``."""
-    if not isinstance(value, (tuple, list)) or len(value) != 2 or not all(_number(v) for v in value):
-        raise ValueError(f"`{name}` must be {expected}, got {value!r}.")
-    low, high = sorted(float(v) for v in value)
-    return low, high
-
-
-def _range(value, name: str, expected: str, scalar_to_pair, low=-np.inf, high=np.inf) -> tuple[float, float]:
-    """Turn a number (via ``scalar_to_pair``) or a pair into ``(lower, upper)`` within ``[low, high]``."""
-    pair = scalar_to_pair(float(value)) if _number(value) else _pair(value, name, expected)
-    if pair[0] < low or pair[1] > high:
-        raise ValueError(f"`{name}` must be {expected}, got {value!r}.")
-    return pair
+from keras_aug.validation import (
+    check_bool,
+    check_number,
+    check_optional_value_range,
+    check_range,
+    is_number,
+    resolve_value_range,
+)
 
 
 @functools.cache
@@ -54,10 +42,6 @@ def _fused(op, value_range: tuple[float, float]):
     return tf.function(apply_op, jit_compile=True, reduce_retracing=True)
 
 
-def _check_layer_value_range(value_range) -> tuple[float, float] | None:
-    return None if value_range is None else color.check_value_range(value_range)
-
-
 class _ColorAugmentation(BaseAugmentation):
     """Shared pieces of the color layers: ``value_range`` (None: the input dtype's range, see the module)."""
 
@@ -65,7 +49,7 @@ class _ColorAugmentation(BaseAugmentation):
 
     def range_for(self, images) -> tuple[float, float]:
         """The ``(low, high)`` these images hold: ``value_range``, or by default their dtype's range."""
-        return color.resolve_value_range(self.value_range, images.dtype)
+        return resolve_value_range(self.value_range, images.dtype)
 
     def get_config(self):
         value_range = None if self.value_range is None else list(self.value_range)
@@ -121,9 +105,8 @@ class RandomBrightness(_ColorAugmentation):
 
     def __init__(self, factor, value_range=None, seed=None, p=None, **kwargs):  # Keras' order
         super().__init__(p=p, seed=seed, **kwargs)
-        expected = "a float in [-1, 1] or a pair (lower, upper) of floats in [-1, 1]"
-        self.factor = _range(factor, "factor", expected, lambda f: (-abs(f), abs(f)), -1.0, 1.0)
-        self.value_range = _check_layer_value_range(value_range)
+        self.factor = check_range(factor, "factor", -1.0, 1.0)
+        self.value_range = check_optional_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
         low, high = self.range_for(images)
@@ -161,13 +144,11 @@ class RandomContrast(_ColorAugmentation):
 
     def __init__(self, factor, value_range=None, seed=None, p=None, **kwargs):  # Keras' order
         super().__init__(p=p, seed=seed, **kwargs)
-        expected = "a float in [0, 1] or a pair (lower, upper) with lower in [0, 1] and upper >= 0"
-        if _number(factor) and not 0.0 <= factor <= 1.0:
-            raise ValueError(f"`factor` must be {expected}, got {factor!r}.")
-        self.factor = _range(factor, "factor", expected, lambda f: (f, f), 0.0)
-        if self.factor[0] > 1.0:
-            raise ValueError(f"`factor` must be {expected}, got {factor!r}.")
-        self.value_range = _check_layer_value_range(value_range)
+        if is_number(factor):
+            check_number(factor, "factor", 0.0, 1.0)
+        self.factor = check_range(factor, "factor", 0.0, scalar="same")
+        check_number(self.factor[0], "factor (lower)", 0.0, 1.0)
+        self.value_range = check_optional_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
         bounds = (1.0 - self.factor[0], 1.0 + self.factor[1])
@@ -230,26 +211,11 @@ class RandomBrightnessContrast(_ColorAugmentation):
         **kwargs,
     ):
         super().__init__(p=p, seed=seed, **kwargs)
-        symmetric = lambda f: (-abs(f), abs(f))  # noqa: E731
-        self.brightness_limit = _range(
-            brightness_limit, "brightness_limit", "a float or a pair (lower, upper) of floats", symmetric
-        )
-        self.contrast_limit = _range(
-            contrast_limit,
-            "contrast_limit",
-            "a float or a pair (lower, upper) of floats >= -1",
-            symmetric,
-            -1.0,
-        )
-        for name, value in (
-            ("brightness_by_max", brightness_by_max),
-            ("ensure_safe_range", ensure_safe_range),
-        ):
-            if not isinstance(value, bool):
-                raise ValueError(f"`{name}` must be True or False, got {value!r}.")
-        self.brightness_by_max = brightness_by_max
-        self.ensure_safe_range = ensure_safe_range
-        self.value_range = _check_layer_value_range(value_range)
+        self.brightness_limit = check_range(brightness_limit, "brightness_limit")
+        self.contrast_limit = check_range(contrast_limit, "contrast_limit", -1.0)
+        self.brightness_by_max = check_bool(brightness_by_max, "brightness_by_max")
+        self.ensure_safe_range = check_bool(ensure_safe_range, "ensure_safe_range")
+        self.value_range = check_optional_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
         low, high = self.range_for(images)
@@ -301,11 +267,9 @@ class RandomGamma(_ColorAugmentation):
 
     def __init__(self, gamma_limit=(80, 120), p=None, value_range=None, seed=None, **kwargs):
         super().__init__(p=p, seed=seed, **kwargs)
-        expected = "a positive number or a pair (lower, upper) of positive percentages, e.g. (80, 120)"
-        self.gamma_limit = _range(gamma_limit, "gamma_limit", expected, lambda g: (min(1.0, g), max(1.0, g)))
-        if self.gamma_limit[0] <= 0:
-            raise ValueError(f"`gamma_limit` must be {expected}, got {gamma_limit!r}.")
-        self.value_range = _check_layer_value_range(value_range)
+        self.gamma_limit = check_range(gamma_limit, "gamma_limit", 0.0, scalar="from_one")
+        check_number(self.gamma_limit[0], "gamma_limit (lower)", 0.0, low_open=True)
+        self.value_range = check_optional_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
         return _compiled(_draw_uniform, key="gamma", bounds=self.gamma_limit, scale=0.01)(seed, images)
@@ -331,7 +295,10 @@ def _stat_list(value, name: str):
     """``None``, a number or a 1-D list of numbers, as a list of floats (or None)."""
     if value is None:
         return None
-    array = np.asarray(value, dtype=np.float64)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        array = np.asarray([np.nan])
     if array.ndim > 1 or array.size == 0 or not np.all(np.isfinite(array)):
         raise ValueError(
             f"`{name}` must be a finite number or a 1-D list of per-channel numbers, got {value!r}."
@@ -366,6 +333,9 @@ class Normalization(keras.layers.Layer):
     """
 
     def __init__(self, mean=None, std=None, invert: bool = False, variance=None, **kwargs):
+        # No autocast: Keras would cast float64/float16/bfloat16 inputs to float32 before ``call``, and
+        # the documented contract is that float inputs keep their dtype.
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         if std is not None and variance is not None:
             raise ValueError("Pass either `std` or `variance`, not both.")
@@ -382,9 +352,7 @@ class Normalization(keras.layers.Layer):
             )
         if self.std is not None and min(self.std) <= 0:
             raise ValueError(f"`std` must be > 0 for every channel, got {std!r}.")
-        if not isinstance(invert, bool):
-            raise ValueError(f"`invert` must be True or False, got {invert!r}.")
-        self.invert = invert
+        self.invert = check_bool(invert, "invert")
         self.supports_jit = True
 
     def build(self, input_shape):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from keras_aug.layers.base import BaseAugmentation, check_range, check_resampling
+from keras_aug.layers.base import BaseAugmentation
 from keras_aug.ops import elastic
 from keras_aug.ops import random as krandom
+from keras_aug.validation import check_number, check_range, check_resampling
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -50,10 +51,8 @@ class RandomElasticTransform(BaseAugmentation):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.alpha = check_range(alpha, "alpha", 0.0, float("inf"), symmetric=False)
-        if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0:
-            raise ValueError(f"`sigma` must be a number > 0 (pixels), got {sigma!r}.")
-        self.sigma = float(sigma)
+        self.alpha = check_range(alpha, "alpha", 0.0, scalar="same")
+        self.sigma = check_number(sigma, "sigma", 0.0, low_open=True)
         self.interpolation, self.fill_mode, self.fill_value, self.mask_fill_value = check_resampling(
             interpolation, fill_mode, fill_value, mask_fill_value
         )
