@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from keras_aug.ops._utils import compute_dtype, from_4d, from_compute, to_4d, to_compute
 from keras_aug.ops.color import ValueRange, resolve_value_range
+from keras_aug.validation import check_values
 
 
 def _jit(fn):
@@ -67,5 +68,5 @@ def sharpness(image, factor, value_range: ValueRange | None = None) -> tf.Tensor
     """
     images, rank = to_4d(image, "image")
     low, high = resolve_value_range(value_range, images.dtype)
-    factor = _per_sample(factor, images, "factor")
+    factor = _per_sample(check_values(factor, "factor"), images, "factor")
     return from_4d(_sharpness(images, factor, low, high), rank)

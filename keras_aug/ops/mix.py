@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
 import tensorflow as tf
 
 from keras_aug.ops import _utils
 from keras_aug.ops import random as krandom
+from keras_aug.validation import check_label_smoothing, check_num_classes, check_values
 
 
 def _xla(fn):
@@ -30,6 +32,30 @@ def _column(values: tf.Tensor, rank: int) -> tf.Tensor:
     return tf.reshape(values, [-1] + [1] * (rank - 1))
 
 
+def _check_class_ids(labels: tf.Tensor, num_classes: int) -> tf.Tensor:
+    """Refuse class ids outside ``[0, num_classes)`` (``tf.one_hot`` would make all-zero target rows).
+
+    Values known in Python (eager tensors, constants) raise ``ValueError``; in a graph (``tf.data``,
+    ``tf.function``) an assertion raises ``InvalidArgumentError`` when the batch runs. Inside an XLA
+    program (``jit_compile=True``) assertions are dropped, so such ids give all-zero rows there.
+    """
+    static = tf.get_static_value(labels)
+    if static is not None:
+        bad = np.unique(static[(static < 0) | (static >= num_classes)])
+        if bad.size:
+            raise ValueError(
+                f"`labels` must be class ids in [0, num_classes) = [0, {num_classes}), got {bad.tolist()[:8]}."
+            )
+        return labels
+    message = f"`labels` must be class ids in [0, num_classes) = [0, {num_classes})"
+    checks = [
+        tf.debugging.assert_non_negative(labels, message=message),
+        tf.debugging.assert_less(labels, tf.cast(num_classes, labels.dtype), message=message),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(labels)
+
+
 def prepare_labels(labels, num_classes: int | None = None, label_smoothing: float = 0.0) -> tf.Tensor:
     """Float ``[B, num_classes]`` targets: one-hot for sparse integer labels, then optional smoothing.
 
@@ -40,8 +66,8 @@ def prepare_labels(labels, num_classes: int | None = None, label_smoothing: floa
     >>> prepare_labels(tf.constant([2, 0]), num_classes=3).numpy().tolist()
     [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(f"`label_smoothing` must be in [0, 1), got {label_smoothing!r}.")
+    label_smoothing = check_label_smoothing(label_smoothing)
+    num_classes = check_num_classes(num_classes)
     labels = tf.convert_to_tensor(labels)
     if labels.dtype.is_integer:
         if num_classes is None:
@@ -53,7 +79,7 @@ def prepare_labels(labels, num_classes: int | None = None, label_smoothing: floa
             labels = labels[:, 0]
         if labels.shape.rank != 1:
             raise ValueError(f"Sparse labels must be [batch] or [batch, 1], got shape {labels.shape}.")
-        labels = tf.one_hot(labels, num_classes, dtype=tf.float32)
+        labels = tf.one_hot(_check_class_ids(labels, num_classes), num_classes, dtype=tf.float32)
     elif not labels.dtype.is_floating:
         raise ValueError(
             f"`labels` must be integer class ids or float targets, got dtype {labels.dtype.name}."
@@ -93,7 +119,7 @@ def mixup(images, labels, lam, partner) -> tuple[tf.Tensor, tf.Tensor | None]:
     [7.5, 10.0]
     """
     images = _utils.check_images(images)
-    lam = tf.convert_to_tensor(lam, tf.float32)
+    lam = tf.convert_to_tensor(check_values(lam, "lam", 0.0, 1.0), tf.float32)
     partner = tf.convert_to_tensor(partner, tf.int32)
     out = _blend_with_partner(images, lam, partner, images.shape.rank)
     return out, None if labels is None else mix_labels(labels, lam, partner)
