@@ -11,6 +11,22 @@ import tensorflow as tf
 tf.get_logger().setLevel("ERROR")
 
 
+def requires_keras(layer: str, *attributes: str):
+    """Skip a Keras-comparison test when the installed Keras lacks ``keras.layers.<layer>`` or its ``attributes``.
+
+    keras_aug supports older Keras releases than the ones that added some of the layers (or their
+    ``transform_images``-style API) we compare against; there the comparison is skipped, not failed.
+    """
+    import keras
+
+    cls = getattr(keras.layers, layer, None)
+    missing = [a for a in attributes if cls is not None and not hasattr(cls, a)]
+    what = f"keras.layers.{layer}" if cls is None else f"keras.layers.{layer}.{', '.join(missing)}"
+    return pytest.mark.skipif(
+        cls is None or bool(missing), reason=f"Keras {keras.__version__} has no {what} to compare against"
+    )
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)

@@ -190,10 +190,12 @@ def test_displace_matches_cv2_remap(fill_mode, border):
     dx, dy = fixed_field(2, 32, 48, seed=5)
     out = run(elastic.displace, "xla", images, dx, dy, fill_mode=fill_mode)
     grid_x, grid_y = np.meshgrid(np.arange(48, dtype=np.float32), np.arange(32, dtype=np.float32))
+    # OpenCV quantizes coordinates to 1/32 pixel, hence a tolerance of 2 on smooth images. OpenCV 4 also
+    # does so next to a constant border, where the image steps from 0 to ~200: 200/64 + rounding = 4.
+    tolerance = 2 if int(cv2.__version__.split(".")[0]) >= 5 or fill_mode != "constant" else 4
     for b in range(2):
         expected = cv2.remap(images[b], grid_x + dx[b], grid_y + dy[b], cv2.INTER_LINEAR, borderMode=border)
-        # cv2 quantizes coordinates to 1/32 pixel, hence a tolerance of 2 on smooth images.
-        assert np.abs(out[b].astype(int) - expected.astype(int)).max() <= 2
+        assert np.abs(out[b].astype(int) - expected.astype(int)).max() <= tolerance
 
 
 def test_displace_nearest_matches_numpy():

@@ -64,7 +64,8 @@ def jit_transform():
 
 @pytest.mark.parametrize(
     "interpolation,fill_mode,projective",
-    itertools.product(["nearest", "bilinear"], FILL_MODES, [False, True]),
+    # "wrap" is periodic (test below); TF's kernel divides by len - 1 and is not periodic past one length.
+    itertools.product(["nearest", "bilinear"], ["constant", "reflect", "nearest"], [False, True]),
 )
 def test_transform_matches_tf_kernel(images, jit_transform, interpolation, fill_mode, projective):
     rng = np.random.default_rng(hash((interpolation, fill_mode, projective)) % 2**32)
@@ -82,6 +83,40 @@ def test_transform_matches_tf_kernel(images, jit_transform, interpolation, fill_
                 assert diff.max() <= 0.5 + 1e-3  # we round to nearest; the float kernel is the exact value
             else:
                 assert diff.max() <= 1e-3
+
+
+def _round_half_away(v):
+    return np.sign(v) * np.floor(np.abs(v) + 0.5)
+
+
+@pytest.mark.parametrize("projective", [False, True])
+def test_transform_wrap_is_periodic_like_np_roll_and_scipy_grid_wrap(images, projective):
+    """tfa documents "wrap" as ``a b c d | a b c d``: nearest reads the nearest pixel modulo the size (np.roll
+    for whole shifts, also past one image length); bilinear is scipy's "grid-wrap" except within the seam
+    band (the last half pixel on either side of each edge reads its nearer edge)."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(11 + projective)
+    transforms = random_affine(rng, 3, projective=projective)
+    transforms[2] = [1, 0, 2 * W + 3, 0, 1, -H - 5, 0, 0]  # a shift by more than one image length
+    x = images.astype(np.float32)
+    nearest = g.transform(x, transforms, "nearest", fill_mode="wrap").numpy()
+    bilinear = g.transform(x, transforms, "bilinear", fill_mode="wrap").numpy()
+    np.testing.assert_array_equal(nearest[2], np.roll(x[2], (H + 5, -2 * W - 3), axis=(0, 1)))
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float64)
+    for i, t in enumerate(transforms.astype(np.float64)):
+        k = t[6] * xx + t[7] * yy + 1.0
+        sx, sy = (t[0] * xx + t[1] * yy + t[2]) / k, (t[3] * xx + t[4] * yy + t[5]) / k
+        tie = (np.abs(np.abs(sx % 1.0) - 0.5) < 1e-3) | (np.abs(np.abs(sy % 1.0) - 0.5) < 1e-3)
+        expected = x[i][
+            np.mod(_round_half_away(sy), H).astype(int), np.mod(_round_half_away(sx), W).astype(int)
+        ]
+        np.testing.assert_array_equal(nearest[i][~tie], expected[~tie])
+        seam = (np.mod(sx, W) > W - 1 - 1e-3) | (np.mod(sy, H) > H - 1 - 1e-3)
+        assert (~seam).mean() > 0.8
+        for c in range(3):
+            scipy = ndimage.map_coordinates(x[i, ..., c], [sy, sx], order=1, mode="grid-wrap")
+            np.testing.assert_allclose(bilinear[i, ..., c][~seam], scipy[~seam], atol=0.02)
 
 
 def test_transform_uint8_within_one_of_tf_uint8_kernel(images):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import skimage.data
 import tensorflow as tf
+from conftest import requires_keras
 from PIL import Image, ImageOps
 
 from keras_aug.ops import histogram
@@ -274,6 +275,7 @@ def test_equalize_bad_mode():
 # ---------------------------------------------------------------------------------------------- peers
 
 
+@requires_keras("ContrastLimitedAdaptiveHistogramEqualization")
 def test_keras_clahe_is_less_exact_than_ours():
     """Keras 3's CLAHE layer against OpenCV, next to ours (numbers go to the report via -s)."""
     import keras

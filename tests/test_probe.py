@@ -341,3 +341,20 @@ def test_random_flip_clips_and_drops_boxes_like_the_other_geometric_layers():
         "bounding_boxes"
     ]
     np.testing.assert_array_equal(same_rule["labels"], out["bounding_boxes"]["labels"])
+
+
+@pytest.mark.parametrize(
+    "arg, value",
+    [
+        ("mixup_alpha", NAN),
+        ("cutmix_alpha", -1.0),
+        ("prob", INF),
+        ("switch_prob", 2.0),
+        ("num_classes", 0),
+        ("label_smoothing", 1.0),
+        ("seed", 1.5),
+    ],
+)
+def test_mix_batches_refuses_bad_arguments_by_name(arg, value):
+    with pytest.raises((ValueError, TypeError), match=f"`{arg}`"):
+        keras_aug.data.MixBatches(**{"num_classes": 3, arg: value})

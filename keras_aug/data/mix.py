@@ -12,7 +12,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_aug.layers.mix import random_partners
 from keras_aug.ops import mix, sampling
 from keras_aug.ops import random as krandom
 from keras_aug.validation import (
@@ -102,7 +101,7 @@ class MixBatches:
         seeds = krandom.split(seed, 7)
         shape = tf.shape(images)
         batch_size, height, width = shape[0], shape[1], shape[2]
-        partner = random_partners(seeds[0], batch_size)
+        partner = krandom.permutation(seeds[0], batch_size)
         mixed = krandom.uniform(seeds[1], []) < self.prob
         if self.mixup_alpha and self.cutmix_alpha:
             use_cutmix = krandom.uniform(seeds[2], []) < self.switch_prob

@@ -1,24 +1,23 @@
 """The one base class every keras_aug layer derives from.
 
-A layer only says how to draw its random parameters (``get_params``) and how to apply them
-(``augment_images`` and, where it matters, ``augment_masks`` / ``augment_labels``). The base handles
-the rest: ``training=False``, rank-3 images, dict and ``(images, labels)`` inputs, per-sample
-probability ``p``, seeds, dtype preservation and serialization.
+A layer only says how to draw its random parameters (``get_params``), which parameters leave a sample
+unchanged (``neutral_params``) and how to apply them (``augment_images`` and, where it matters,
+``augment_masks`` / ``augment_boxes`` / ``augment_labels``). The base handles the rest:
+``training=False``, rank-3 images, dict and ``(images, labels)`` inputs (:mod:`.inputs`), per-sample
+probability ``p`` (one select, below), seeds (:mod:`.seeding`), dtype preservation and serialization.
 """
 
 from __future__ import annotations
 
-import random as python_random
-
 import keras
-import numpy as np
 import tensorflow as tf
 
-from keras_aug.ops import _utils, boxes
+from keras_aug.layers import inputs as layer_inputs
+from keras_aug.layers import seeding
+from keras_aug.layers.inputs import BOXES, IMAGES, LABELS, MASKS
+from keras_aug.ops import boxes, select
 from keras_aug.ops import random as krandom
 from keras_aug.validation import check_choice, check_probability, check_seed
-
-IMAGES, LABELS, MASKS, BOXES = "images", "labels", "segmentation_masks", "bounding_boxes"
 
 
 def check_data_format(data_format) -> str:
@@ -34,10 +33,20 @@ def check_data_format(data_format) -> str:
 class BaseAugmentation(keras.layers.Layer):
     """Base class: random parameters per sample, applied by one op, identity when ``training=False``.
 
-    Subclasses implement ``get_params`` and ``augment_images`` (and optionally ``augment_masks``,
-    ``augment_labels``). Inputs may be an image tensor (rank 3 or 4), a dict with ``"images"`` and
-    optionally ``"labels"``, ``"segmentation_masks"`` and ``"bounding_boxes"`` (other keys pass through),
-    or an ``(images, labels)`` tuple. Outputs keep the input's structure and dtypes.
+    Subclasses implement ``get_params`` and ``augment_images`` (and optionally ``neutral_params``,
+    ``augment_masks``, ``augment_boxes``, ``augment_labels``). Inputs may be an image tensor (rank 3 or
+    4), a dict with ``"images"`` and optionally ``"labels"``, ``"segmentation_masks"`` and
+    ``"bounding_boxes"`` (other keys pass through), or an ``(images, labels)`` tuple. Masks, labels and
+    boxes must have the images' batch size (masks also their height and width), else ``ValueError``
+    naming the key. Outputs keep the input's structure and dtypes.
+
+    **The ``p`` contract.** Each call draws the parameters of every sample (``get_params``) and, per
+    sample, whether it is augmented (``uniform < p``, :meth:`sample_probability`). Samples that are not
+    augmented get the layer's :meth:`neutral_params` (the identity matrix, ``lam = 1``, no holes, a zero
+    offset, ...) with one ``tf.where`` on the parameters, and the op then runs once on the whole batch.
+    A layer without neutral parameters (e.g. CLAHE) returns ``None`` there, and the base puts the
+    original images, masks and boxes of those samples back after the op. Either way non-augmented
+    samples come out unchanged, bit for bit, and ``p`` is handled nowhere else.
 
     Args:
         p: probability that each sample is augmented (class default ``default_p``).
@@ -47,7 +56,8 @@ class BaseAugmentation(keras.layers.Layer):
         bounding_box_format: format of ``inputs["bounding_boxes"]["boxes"]`` (``"xyxy"``, ``"rel_xyxy"``,
             ``"xywh"``, ``"rel_xywh"``, ``"center_xywh"``, ``"yxyx"``, ``"rel_yxyx"``); needed only
             when boxes are passed. Boxes are ``[B, N, 4]`` padded with ``-1`` (or ragged) with
-            ``labels`` ``[B, N]``; boxes a layer drops are marked ``-1``, labels too.
+            ``labels`` ``[B, N]``; boxes a layer drops are marked ``-1``, labels too. Integer boxes are
+            moved in float32 and returned in their dtype, rounded to the nearest integer.
 
     Example:
     >>> class Invert(BaseAugmentation):
@@ -60,9 +70,6 @@ class BaseAugmentation(keras.layers.Layer):
     """
 
     default_p: float = 1.0
-    #: Set by layers that fold ``params["apply"]`` into their own parameters (e.g. an identity matrix),
-    #: so that the base does not blend outputs back with ``tf.where``.
-    handles_apply: bool = False
 
     def __init__(
         self,
@@ -79,7 +86,7 @@ class BaseAugmentation(keras.layers.Layer):
         self.p = check_probability(self.default_p if p is None else p)
         self.seed = check_seed(seed)
         self.data_format = check_data_format(data_format)
-        self.seed_generator = _seed_generator(seed)
+        self.seed_generator = seeding.seed_generator(seed)
         # Every draw and every op is XLA-compilable (counter-based hashing, no ImageProjectiveTransform),
         # so a model compiled with jit_compile=True stays compiled with XLA.
         self.supports_jit = True
@@ -90,8 +97,30 @@ class BaseAugmentation(keras.layers.Layer):
     # -- what subclasses write ------------------------------------------------------------------
 
     def get_params(self, batch_size, images, seed) -> dict:
-        """Draw every random quantity for a batch: a dict of tensors with one row per sample."""
+        """Draw every random quantity for a batch: a dict of tensors with one row per sample.
+
+        Only this method draws random numbers, from ``seed`` with :mod:`keras_aug.ops.random`.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement get_params().")
+
+    def neutral_params(self, params: dict, images) -> dict | None:
+        """Parameters that leave a sample unchanged, for the samples that are not augmented.
+
+        Return a dict mapping some keys of ``params`` to values that broadcast against one row (e.g.
+        ``{"matrix": tf.eye(3)}``, ``{"lam": 1.0}``, ``{"holes": 0}``); the other keys keep their draws.
+        The op must return such a sample exactly as it was. Return ``None`` (the default) when there are
+        none: the base then puts back the original samples after the op (one extra select pass).
+        """
+        return None
+
+    def sample_probability(self) -> float:
+        """The probability that a sample is augmented at all (``p``; ``RandomFlip`` differs, see there)."""
+        return self.p
+
+    def derive_params(self, params: dict, images) -> dict:
+        """Tensors computed from the final parameters (after non-augmented samples got their neutral
+        values), shared by images, masks and boxes; e.g. an elastic sampling grid. Default: none."""
+        return params
 
     def augment_images(self, images, params):
         """Apply the transform to ``images`` ``[B, H, W, C]``; return the same shape and dtype."""
@@ -115,12 +144,12 @@ class BaseAugmentation(keras.layers.Layer):
     # -- the machinery -------------------------------------------------------------------------
 
     def __call__(self, inputs, *args, **kwargs):
-        if args and _is_data(args[0]):
+        if args and layer_inputs.is_data(args[0]):
             # dataset.map(layer) on (images, labels[, weights]) elements calls layer(images, labels[, weights]).
             inputs, args = (inputs, *args), ()
-        _check_backend(self, inputs)
+        layer_inputs.check_backend(self, inputs)
         # Keras refuses nested inputs that mix NumPy arrays and tensors (e.g. ragged boxes); convert first.
-        inputs = keras.tree.map_structure(_as_tensor, inputs)
+        inputs = keras.tree.map_structure(layer_inputs.as_tensor, inputs)
         return super().__call__(inputs, *args, **kwargs)
 
     def next_seed(self, images: tf.Tensor) -> tf.Tensor:
@@ -128,81 +157,71 @@ class BaseAugmentation(keras.layers.Layer):
 
         The layer's counter alone is not enough once the layer is copied: tf.data service serializes the
         dataset graph, state included, to every worker, and ``MirroredStrategy`` mirrors it to every
-        replica, so the copies would replay one stream. Folded in as well (see :func:`mix_seed`): a
-        fingerprint of the batch (different elements, different draws; the same seed and the same
-        inputs still give the same draws, eagerly, in tf.data and under XLA), the replica id under
-        ``tf.distribute``, and, for ``seed=None`` layers only, a fresh random salt from TF's stateful
-        generator (seeded per graph copy, or by ``tf.random.set_seed`` / ``keras.utils.set_random_seed``).
+        replica, so the copies would replay one stream. Folded in as well (see
+        :func:`keras_aug.layers.seeding.mix_seed`): a fingerprint of the batch (different elements,
+        different draws; the same seed and the same inputs still give the same draws, eagerly, in
+        tf.data and under XLA), the replica id under ``tf.distribute``, and, for ``seed=None`` layers
+        only, a fresh random salt from TF's stateful generator (seeded per graph copy, or by
+        ``tf.random.set_seed`` / ``keras.utils.set_random_seed``).
         """
-        return mix_seed(self.seed_generator.next(), images, unseeded=self.seed is None)
+        return seeding.mix_seed(self.seed_generator.next(), images, unseeded=self.seed is None)
 
     def draw_params(self, images: tf.Tensor) -> dict:
-        """Draw the parameters for a batch ``[B, H, W, C]``, including ``apply`` (bool ``[B]``)."""
+        """The parameters for a batch ``[B, H, W, C]``, with ``apply`` (bool ``[B]``: augmented or not)
+        and the neutral parameters already in place for the samples that are not augmented."""
+        return self._draw(images)[0]
+
+    def _draw(self, images: tf.Tensor) -> tuple[dict, bool]:
+        """``(params, whether the outputs of non-augmented samples must be put back after the op)``."""
         batch_size = tf.shape(images)[0]
         apply_seed, params_seed = tf.unstack(krandom.split(self.next_seed(images), 2))
         params = dict(self.get_params(batch_size, images, params_seed))
-        if self.p >= 1.0:
-            params["apply"] = tf.ones([batch_size], tf.bool)
+        probability = self.sample_probability()
+        put_back = False
+        if probability >= 1.0:
+            apply = tf.ones([batch_size], tf.bool)
         else:
-            params["apply"] = krandom.bernoulli(apply_seed, [batch_size], self.p)
-        return params
+            apply = krandom.bernoulli(apply_seed, [batch_size], probability)
+            neutral = self.neutral_params(params, images)
+            if neutral is None:
+                put_back = True
+            else:
+                params = select.neutralize(apply, params, neutral)
+        params["apply"] = apply
+        return dict(self.derive_params(params, images)), put_back
 
     def call(self, inputs, training=True):
         if training is False:
             return inputs
-        data, restore = _unpack(inputs)
-        images, single = _utils.to_batch(data[IMAGES])
-        params = self.draw_params(images)
+        data, restore = layer_inputs.unpack(inputs)
+        images, single = layer_inputs.to_batch(data[IMAGES])
+        images = layer_inputs.check_batch(data, images, single)
+        params, put_back = self._draw(images)
+        apply = params["apply"]
+
+        def put_back_originals(augmented, original):
+            return select.select_samples(apply, augmented, original) if put_back else augmented
+
         out = dict(data)
-        out[IMAGES] = self._blend(self.augment_images(images, params), images, params)
+        out[IMAGES] = layer_inputs.from_batch(
+            put_back_originals(self.augment_images(images, params), images), single
+        )
         if MASKS in data:
-            masks, squeeze = _masks_to_4d(data[MASKS], single)
-            new_masks = self._blend(self.augment_masks(masks, params), masks, params)
-            out[MASKS] = _utils.from_batch(new_masks[..., 0] if squeeze else new_masks, single)
+            masks, squeeze = layer_inputs.masks_to_4d(data[MASKS], single)
+            new_masks = put_back_originals(self.augment_masks(masks, params), masks)
+            out[MASKS] = layer_inputs.from_batch(new_masks[..., 0] if squeeze else new_masks, single)
         if LABELS in data:
             out[LABELS] = self.augment_labels(data[LABELS], params)
         if BOXES in data:
-            out[BOXES] = self._route_boxes(data[BOXES], params, tf.shape(images), single)
-        out[IMAGES] = _utils.from_batch(out[IMAGES], single)
-        return restore(out)
-
-    def _route_boxes(self, box_data, params, image_shape, single: bool):
-        """Convert boxes to batched ``xyxy`` pixels, let the layer move them, and convert back."""
-        if self.bounding_box_format is None:
-            raise ValueError(
-                "Inputs contain 'bounding_boxes' but `bounding_box_format` was not set; pass e.g. "
-                "bounding_box_format='xyxy' to the layer."
+            height, width = tf.shape(images)[1], tf.shape(images)[2]
+            xyxy, labels, restore_boxes = layer_inputs.boxes_to_xyxy(
+                data[BOXES], self.bounding_box_format, height, width, single
             )
-        if not isinstance(box_data, dict) or "boxes" not in box_data or "labels" not in box_data:
-            raise ValueError("`bounding_boxes` must be a dict with 'boxes' [B, N, 4] and 'labels' [B, N].")
-        raw, labels = box_data["boxes"], box_data["labels"]
-        ragged = isinstance(raw, tf.RaggedTensor)
-        if ragged:
-            row_lengths = raw.row_lengths()
-            raw, labels = raw.to_tensor(default_value=-1.0), labels.to_tensor(default_value=-1)
-        raw = tf.convert_to_tensor(raw, tf.float32)
-        labels = tf.convert_to_tensor(labels)
-        if single:
-            raw, labels = raw[tf.newaxis], labels[tf.newaxis]
-        height, width = image_shape[1], image_shape[2]
-        padded = tf.reduce_all(raw == -1.0, axis=-1, keepdims=True)
-        xyxy = boxes.convert_format(raw, self.bounding_box_format, "xyxy", height, width)
-        xyxy = tf.where(padded, -tf.ones_like(xyxy), xyxy)
-        moved, new_labels = self.augment_boxes(xyxy, labels, params, height, width)
-        kept = tf.reduce_any(moved != -1.0, axis=-1, keepdims=True)
-        converted = boxes.convert_format(moved, "xyxy", self.bounding_box_format, height, width)
-        out_boxes = tf.where(kept, converted, -tf.ones_like(converted))
-        if single:
-            out_boxes, new_labels = out_boxes[0], new_labels[0]
-        if ragged:
-            out_boxes = tf.RaggedTensor.from_tensor(out_boxes, lengths=row_lengths)
-            new_labels = tf.RaggedTensor.from_tensor(new_labels, lengths=row_lengths)
-        return {**box_data, "boxes": out_boxes, "labels": new_labels}
-
-    def _blend(self, augmented, original, params):
-        if self.handles_apply or self.p >= 1.0:
-            return augmented
-        return _keep_unapplied(params["apply"], augmented, original)
+            moved, new_labels = self.augment_boxes(xyxy, labels, params, height, width)
+            if put_back:
+                moved, new_labels = put_back_originals(moved, xyxy), put_back_originals(new_labels, labels)
+            out[BOXES] = restore_boxes(moved, new_labels)
+        return restore(out)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -221,180 +240,3 @@ class BaseAugmentation(keras.layers.Layer):
             }
         )
         return config
-
-
-@tf.function(jit_compile=True, autograph=False)
-def _keep_unapplied(apply, augmented, original):
-    """Per sample, the augmented or the original tensor (one fused XLA pass instead of a broadcast op)."""
-    apply = tf.reshape(apply, [-1] + [1] * (original.shape.rank - 1))
-    return tf.where(apply, augmented, original)
-
-
-#: Values sampled per image for the batch fingerprint (a strided sample: cheap, and enough to tell real
-#: images apart); neighbouring samples are compared, two bits per pair.
-FINGERPRINT_SAMPLES = 17
-
-
-def _orderings(images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """``(after > before, after < before)`` for neighbouring samples of each image: two bool ``[B, 16]``."""
-    images = tf.convert_to_tensor(images)
-    flat = tf.reshape(images, [tf.shape(images)[0], -1])
-    k = np.arange(FINGERPRINT_SAMPLES)
-    if flat.shape[1] is not None:  # static: the sample positions are constants
-        index = tf.constant(
-            np.minimum((2 * k + 1) * flat.shape[1] // (2 * FINGERPRINT_SAMPLES), flat.shape[1] - 1)
-        )
-    else:
-        size = tf.shape(flat)[1]
-        index = tf.minimum((2 * k + 1) * size // (2 * FINGERPRINT_SAMPLES), tf.maximum(size - 1, 0))
-    values = tf.gather(flat, index, axis=1)
-    before, after = values[:, :-1], values[:, 1:]
-    return after > before, after < before
-
-
-def _ordering_hash(greater: tf.Tensor, less: tf.Tensor) -> tf.Tensor:
-    shift = 2 * tf.range(FINGERPRINT_SAMPLES - 1, dtype=tf.int64)
-    bits = tf.bitwise.left_shift(tf.cast(greater, tf.int64), shift)
-    bits += tf.bitwise.left_shift(tf.cast(less, tf.int64), shift + 1)
-    words = tf.cast(tf.reduce_sum(bits, axis=1), tf.uint32)  # 32 bits per image
-    position = tf.bitcast(tf.range(tf.size(words), dtype=tf.int32), tf.uint32)
-    hashed = krandom._mix32(tf.bitwise.bitwise_xor(words, krandom._mix32(position + krandom._u32(0x5EED))))
-    return tf.reduce_sum(tf.cast(hashed, tf.int64)) % (1 << 32)
-
-
-def fingerprint(images: tf.Tensor) -> tf.Tensor:
-    """A hash (int64 in ``[0, 2**32)``) of the ordering of a strided pixel sample of each image in a batch.
-
-    Only comparisons between sampled values enter it, so any increasing change of units leaves it
-    unchanged: the same pictures as uint8, as float32 in ``[0, 1]`` or as int32 hash alike (a seeded
-    layer then augments them alike). Images whose samples are all equal (blank images) hash alike.
-    Costs a gather of ``17 * B`` values: negligible next to any augmentation.
-
-    Example:
-    >>> noise = tf.random.stateless_uniform([2, 8, 8, 3], [1, 2], maxval=256, dtype=tf.int32)
-    >>> a = fingerprint(tf.cast(noise, tf.uint8))
-    >>> bool(a == fingerprint(tf.cast(noise, tf.float32) / 255)), bool(a == fingerprint(noise[::-1]))
-    (True, False)
-    """
-    return _ordering_hash(*_orderings(images))
-
-
-@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
-def _fold(seed, greater, less, replica, salt):
-    """One XLA unit (one op in a tf.data graph instead of ~150): the seed with everything folded in."""
-    seed = krandom.fold_in(seed, _ordering_hash(greater, less))
-    return krandom.fold_in(krandom.fold_in(seed, replica), salt)
-
-
-def mix_seed(seed, images: tf.Tensor, unseeded: bool = False) -> tf.Tensor:
-    """Fold into ``seed`` what tells copies of a pipeline apart, so that they do not replay one stream.
-
-    Args:
-        seed: the layer's next counter seed (integer ``[2]``).
-        images: the batch being augmented; its :func:`fingerprint` is folded in.
-        unseeded: also fold in a fresh value from TF's stateful RNG (for layers built with ``seed=None``,
-            whose initial state is otherwise the same in every copy of the graph).
-
-    Under ``tf.distribute`` with several replicas, the replica id is folded in too.
-    Returns an int32 ``[2]`` seed for :mod:`keras_aug.ops.random`.
-    """
-    replica = tf.constant(0, tf.int32)
-    context = tf.distribute.get_replica_context()
-    if context is not None and context.num_replicas_in_sync > 1:
-        replica = tf.cast(context.replica_id_in_sync_group, tf.int32)
-    salt = tf.constant(0, tf.int32)
-    if unseeded:
-        salt = tf.random.uniform([], 0, 2**31 - 1, dtype=tf.int32)
-    greater, less = _orderings(images)
-    return _fold(tf.cast(seed, tf.int64), greater, less, replica, salt)
-
-
-class _TFSeedGenerator:
-    """``keras.random.SeedGenerator``'s ``next()`` over a ``tf.Variable``, for non-TensorFlow backends.
-
-    The layers run as TF ops (in tf.data) on every backend; a JAX or torch variable read inside a
-    dataset function would be frozen into the graph as a constant, and every batch would get one seed.
-    """
-
-    def __init__(self, seed: int | None):
-        initial = python_random.randint(1, int(1e9)) if seed is None else seed
-        self.state = tf.Variable([initial, 0], dtype=tf.int64, trainable=False, name="seed_generator_state")
-
-    def next(self) -> tf.Tensor:
-        value = tf.identity(self.state.read_value())
-        self.state.assign_add(tf.constant([0, 1], tf.int64))
-        return value
-
-
-def _seed_generator(seed: int | None):
-    if keras.backend.backend() == "tensorflow":
-        return keras.random.SeedGenerator(seed)
-    return _TFSeedGenerator(seed)
-
-
-_HOST_VALUES = (np.ndarray, np.generic, int, float, bool, str, bytes)
-
-
-def _check_backend(layer, inputs) -> None:
-    """keras_aug layers are TF ops: on another Keras backend they run in tf.data, never inside a model."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        return
-    for value in keras.tree.flatten(inputs):
-        if not (value is None or tf.is_tensor(value) or isinstance(value, _HOST_VALUES)):
-            raise ValueError(
-                f"{type(layer).__name__} runs TensorFlow ops, so it cannot sit inside a model (or run on "
-                f"{type(value).__name__} inputs) with the Keras {backend!r} backend. Apply it in the input "
-                "pipeline instead: `dataset.map(layer)` on a tf.data.Dataset (or call it on NumPy arrays / "
-                "tf tensors), then `model.fit(dataset)`. Inside models it needs KERAS_BACKEND=tensorflow."
-            )
-
-
-def _is_data(value) -> bool:
-    """True for a tensor or array passed positionally (labels), False for a ``training`` flag."""
-    if isinstance(value, (bool, type(None))):
-        return False
-    if isinstance(value, tf.Tensor) and value.dtype == tf.bool and value.shape.rank == 0:
-        return False  # a `training` flag given as a tensor
-    return isinstance(value, (tf.Tensor, tf.RaggedTensor, np.ndarray, dict)) or keras.ops.is_tensor(value)
-
-
-def _as_tensor(value):
-    if isinstance(value, (np.ndarray, np.generic)):
-        return tf.convert_to_tensor(value)
-    return value
-
-
-def _masks_to_4d(masks, single_image: bool) -> tuple[tf.Tensor, bool]:
-    """Masks come as ``[B, H, W]`` or ``[B, H, W, 1]`` (without ``B`` for a single image).
-
-    Returns ``([B, H, W, 1] masks, whether the channel axis was added)``.
-    """
-    masks = tf.convert_to_tensor(masks)
-    image_rank = 3 if single_image else 4
-    if masks.shape.rank not in (image_rank - 1, image_rank):
-        raise ValueError(
-            f"`segmentation_masks` must have rank {image_rank - 1} or {image_rank} to match the images, "
-            f"got shape {masks.shape}."
-        )
-    squeeze = masks.shape.rank == image_rank - 1
-    if squeeze:
-        masks = masks[..., tf.newaxis]
-    return (masks[tf.newaxis] if single_image else masks), squeeze
-
-
-def _unpack(inputs):
-    """Normalize inputs to a dict and return a function that restores the caller's structure."""
-    if isinstance(inputs, dict):
-        if IMAGES not in inputs:
-            raise ValueError(f"Dict inputs must contain an {IMAGES!r} key, got keys {sorted(inputs)}.")
-        return dict(inputs), dict
-    if isinstance(inputs, (tuple, list)):
-        if len(inputs) not in (2, 3):
-            raise ValueError(
-                "Tuple inputs must be (images, labels) or (images, labels, sample_weights), got a "
-                f"{type(inputs).__name__} of length {len(inputs)}."
-            )
-        rest = tuple(inputs[2:])  # sample weights pass through untouched
-        return {IMAGES: inputs[0], LABELS: inputs[1]}, lambda out: (out[IMAGES], out[LABELS], *rest)
-    return {IMAGES: inputs}, lambda out: out[IMAGES]

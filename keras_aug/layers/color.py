@@ -11,13 +11,12 @@ for uint16, ``(-32768, 32767)`` for int16) and ``(0, 255)`` for floats and int32
 
 from __future__ import annotations
 
-import functools
-
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_aug.layers.base import BaseAugmentation
+from keras_aug.layers.inputs import require_images
 from keras_aug.ops import color, stats
 from keras_aug.ops import random as krandom
 from keras_aug.validation import (
@@ -30,22 +29,8 @@ from keras_aug.validation import (
 )
 
 
-@functools.cache
-def _fused(op, value_range: tuple[float, float]):
-    """``op`` plus putting non-applied samples back, as one XLA unit: one pass over the pixels, also in
-    plain ``tf.data`` graphs (an unfused broadcast ``tf.where`` there costs more than the op itself)."""
-
-    def apply_op(images, apply, *params):
-        out = op(images, *params, value_range=value_range)
-        return tf.where(tf.reshape(apply, [-1, 1, 1, 1]), out, images)
-
-    return tf.function(apply_op, jit_compile=True, reduce_retracing=True)
-
-
 class _ColorAugmentation(BaseAugmentation):
     """Shared pieces of the color layers: ``value_range`` (None: the input dtype's range, see the module)."""
-
-    handles_apply = True  # non-applied samples are put back inside the fused op
 
     def range_for(self, images) -> tuple[float, float]:
         """The ``(low, high)`` these images hold: ``value_range``, or by default their dtype's range."""
@@ -56,19 +41,8 @@ class _ColorAugmentation(BaseAugmentation):
         return {**super().get_config(), "value_range": value_range}
 
 
-@functools.cache
-def _compiled(draw, **static):
-    """A parameter sampler as one XLA unit: in a plain graph its few dozen tiny hashing ops cost more
-    than the whole op on a 224x224 batch."""
-    return tf.function(functools.partial(draw, **static), jit_compile=True, reduce_retracing=True)
-
-
 def _uniform(seed, images, bounds: tuple[float, float]) -> tf.Tensor:
     return krandom.uniform(seed, tf.shape(images)[:1], bounds[0], bounds[1])
-
-
-def _draw_uniform(seed, images, key: str, bounds: tuple[float, float], scale: float = 1.0) -> dict:
-    return {key: _uniform(seed, images, bounds) * scale}
 
 
 def _draw_brightness_contrast(
@@ -110,11 +84,13 @@ class RandomBrightness(_ColorAugmentation):
 
     def get_params(self, batch_size, images, seed):
         low, high = self.range_for(images)
-        return _compiled(_draw_uniform, key="delta", bounds=self.factor, scale=high - low)(seed, images)
+        return {"delta": _uniform(seed, images, self.factor) * (high - low)}
+
+    def neutral_params(self, params, images):
+        return {"delta": 0.0}
 
     def augment_images(self, images, params):
-        fused = _fused(color.brightness, self.range_for(images))
-        return fused(images, params["apply"], params["delta"])
+        return color.brightness(images, params["delta"], self.range_for(images))
 
     def get_config(self):
         return {**super().get_config(), "factor": list(self.factor)}
@@ -151,11 +127,13 @@ class RandomContrast(_ColorAugmentation):
         self.value_range = check_optional_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
-        bounds = (1.0 - self.factor[0], 1.0 + self.factor[1])
-        return _compiled(_draw_uniform, key="factor", bounds=bounds)(seed, images)
+        return {"factor": _uniform(seed, images, (1.0 - self.factor[0], 1.0 + self.factor[1]))}
+
+    def neutral_params(self, params, images):
+        return {"factor": 1.0}
 
     def augment_images(self, images, params):
-        return _fused(color.contrast, self.range_for(images))(images, params["apply"], params["factor"])
+        return color.contrast(images, params["factor"], self.range_for(images))
 
     def get_config(self):
         return {**super().get_config(), "factor": list(self.factor)}
@@ -219,19 +197,21 @@ class RandomBrightnessContrast(_ColorAugmentation):
 
     def get_params(self, batch_size, images, seed):
         low, high = self.range_for(images)
-        draw = _compiled(
-            _draw_brightness_contrast,
+        return _draw_brightness_contrast(
+            seed,
+            images,
             contrast_limit=self.contrast_limit,
             brightness_limit=self.brightness_limit,
             by_max=self.brightness_by_max,
             safe=self.ensure_safe_range,
             max_value=high - low,
         )
-        return draw(seed, images)
+
+    def neutral_params(self, params, images):
+        return {"alpha": 1.0, "beta": 0.0}
 
     def augment_images(self, images, params):
-        fused = _fused(color.brightness_contrast, self.range_for(images))
-        return fused(images, params["apply"], params["alpha"], params["beta"])
+        return color.brightness_contrast(images, params["alpha"], params["beta"], self.range_for(images))
 
     def get_config(self):
         return {
@@ -272,17 +252,13 @@ class RandomGamma(_ColorAugmentation):
         self.value_range = check_optional_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
-        return _compiled(_draw_uniform, key="gamma", bounds=self.gamma_limit, scale=0.01)(seed, images)
+        return {"gamma": _uniform(seed, images, self.gamma_limit) * 0.01}
+
+    def neutral_params(self, params, images):
+        return {"gamma": 1.0}
 
     def augment_images(self, images, params):
-        value_range = self.range_for(images)
-        if images.dtype != tf.uint8:
-            return _fused(color.gamma, value_range)(images, params["apply"], params["gamma"])
-        # uint8: per-sample tables (identity where not applied), then one lookup per pixel
-        tables = color.gamma_lut(params["gamma"], value_range)
-        identity = tf.cast(tf.range(256), tf.uint8)
-        tables = tf.where(params["apply"][:, tf.newaxis], tables, identity)
-        return color.apply_lut(images, tables)
+        return color.gamma(images, params["gamma"], self.range_for(images))
 
     def get_config(self):
         return {
@@ -357,7 +333,7 @@ class Normalization(keras.layers.Layer):
 
     def build(self, input_shape):
         if isinstance(input_shape, dict):
-            input_shape = input_shape["images"]
+            input_shape = require_images(input_shape)["images"]
         channels = input_shape[-1]
         if channels is None:
             raise ValueError(
@@ -412,7 +388,7 @@ class Normalization(keras.layers.Layer):
             raise ValueError(
                 "Normalization has no statistics: pass `mean` and `std`, or call `adapt(data)` before using it."
             )
-        images = inputs["images"] if isinstance(inputs, dict) else inputs
+        images = require_images(inputs)["images"] if isinstance(inputs, dict) else inputs
         if self.invert:
             out = color.denormalize(images, self.mean_weight, self.std_weight)
         else:

@@ -28,8 +28,8 @@ import math
 import keras
 import tensorflow as tf
 
-from keras_aug.layers.base import IMAGES, BaseAugmentation, _unpack
-from keras_aug.ops import _utils
+from keras_aug.layers.base import BaseAugmentation
+from keras_aug.layers.inputs import IMAGES, to_batch, unpack
 from keras_aug.ops import random as krandom
 from keras_aug.validation import is_number
 
@@ -46,11 +46,15 @@ def _check_layers(layers, name: str = "layers") -> list:
     return [_check_layer(layer, f"{name}[{i}]") for i, layer in enumerate(layers)]
 
 
+#: ``keras.layers.Pipeline`` (Keras >= 3.6), or None on older Keras, which has no dict-aware pipeline.
+_KERAS_PIPELINE = getattr(keras.layers, "Pipeline", None)
+
+
 def _takes_structures(layer) -> bool:
     """Whether ``layer`` understands ``{"images", "segmentation_masks", ...}`` dicts."""
     if isinstance(layer, BaseAugmentation):
         return True
-    if isinstance(layer, keras.layers.Pipeline):
+    if _KERAS_PIPELINE is not None and isinstance(layer, _KERAS_PIPELINE):
         return all(_takes_structures(inner) for inner in layer.layers)
     return hasattr(layer, "transform_images") and hasattr(layer, "transform_segmentation_masks")
 
@@ -147,8 +151,8 @@ class _Composite(BaseAugmentation):
     def call(self, inputs, training=True):
         if training is False and not self.runs_at_inference:
             return inputs
-        data, restore = _unpack(inputs)
-        images, single = _utils.to_batch(data[IMAGES])
+        data, restore = unpack(inputs)
+        images, single = to_batch(data[IMAGES])
         params = self.draw_params(images) if training is not False and self.is_random() else {}
         return restore(self.compose(data, params, training, single))
 
@@ -163,7 +167,7 @@ class _Composite(BaseAugmentation):
         raise NotImplementedError(f"{type(self).__name__} applies its layers through call().")
 
     def compute_output_spec(self, inputs, training=True):
-        data, restore = _unpack(inputs)
+        data, restore = unpack(inputs)
         out = self.output_spec(data, training)
         return restore(_fresh(out))
 
@@ -319,11 +323,13 @@ class OneOf(_Composite):
         u = krandom.uniform(seed, [batch_size])
         return {"choice": tf.reduce_sum(tf.cast(u[:, tf.newaxis] >= edges, tf.int32), axis=1)}
 
+    def neutral_params(self, params, images) -> dict:
+        return {"choice": -1}  # no branch
+
     def compose(self, data, params, training, single):
         outputs = [_run(layer, data, training) for layer in self._composite_layers]
         choice = params["choice"]
         if self.p < 1.0:
-            choice = tf.where(params["apply"], choice, -1)
             out = data
         else:
             out, outputs = outputs[-1], outputs[:-1]
@@ -387,10 +393,11 @@ class SomeOf(_Composite):
             how_many = krandom.uniform_int(count_seed, [batch_size], low, high + 1)
         return {"chosen": rank < how_many[:, tf.newaxis]}
 
+    def neutral_params(self, params, images) -> dict:
+        return {"chosen": False}  # no layer
+
     def compose(self, data, params, training, single):
         chosen = params["chosen"]
-        if self.p < 1.0:
-            chosen = chosen & params["apply"][:, tf.newaxis]
         out = data
         for i, layer in enumerate(self._composite_layers):
             out = _select(chosen[:, i], _run(layer, out, training), out, single, "SomeOf")

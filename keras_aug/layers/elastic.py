@@ -38,8 +38,6 @@ class RandomElasticTransform(BaseAugmentation):
     TensorShape([2, 32, 48, 3])
     """
 
-    handles_apply = True
-
     def __init__(
         self,
         alpha=34.0,
@@ -62,14 +60,15 @@ class RandomElasticTransform(BaseAugmentation):
         alpha = krandom.uniform(seeds[0], [batch_size], self.alpha[0], self.alpha[1])
         return {"alpha": alpha, "field_seed": seeds[1]}
 
-    def draw_params(self, images):
-        params = super().draw_params(images)
+    def neutral_params(self, params, images) -> dict:
+        return {"alpha": 0.0}  # a zero field is an exact identity
+
+    def derive_params(self, params, images) -> dict:
         shape = tf.shape(images)
-        alpha = tf.where(params["apply"], params["alpha"], 0.0)  # a zero field is an exact identity
-        params["x"], params["y"] = elastic.elastic_coordinates(
-            params["field_seed"], shape[0], shape[1], shape[2], alpha, self.sigma
+        x, y = elastic.elastic_coordinates(
+            params["field_seed"], shape[0], shape[1], shape[2], params["alpha"], self.sigma
         )
-        return params
+        return {**params, "x": x, "y": y}
 
     def augment_images(self, images, params):
         return elastic.remap(

@@ -30,11 +30,11 @@ _FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 class BaseGeometric(BaseAugmentation):
     """A layer whose transform is one ``[B, 3, 3]`` output→input matrix per sample.
 
-    Subclasses write ``get_matrix(batch_size, height, width, seed)``. Samples that are not applied get
-    the identity matrix (exact for both interpolations), so one warp serves the whole batch.
+    Subclasses write ``get_matrix(batch_size, height, width, seed)``. Samples that are not augmented get
+    the identity matrix (their neutral parameters: exact for both interpolations), so one warp serves
+    the whole batch.
     """
 
-    handles_apply = True
     #: True when the matrices only ever translate, which allows the cheaper ``geometry.shift``.
     translation_only = False
     #: True when the matrices only scale and translate, which allows the separable warp.
@@ -65,11 +65,8 @@ class BaseGeometric(BaseAugmentation):
         shape = tf.shape(images)
         return {"matrix": self.get_matrix(batch_size, shape[1], shape[2], seed)}
 
-    def draw_params(self, images):
-        params = super().draw_params(images)
-        keep = params["apply"][:, tf.newaxis, tf.newaxis]
-        params["matrix"] = tf.where(keep, params["matrix"], tf.eye(3, dtype=params["matrix"].dtype))
-        return params
+    def neutral_params(self, params, images) -> dict:
+        return {"matrix": tf.eye(3)}
 
     def _warp(self, images, params, interpolation, fill_value):
         if self.translation_only:
@@ -121,8 +118,12 @@ class BaseGeometric(BaseAugmentation):
 class RandomFlip(BaseAugmentation):
     """Flip each sample horizontally and/or vertically, each with probability ``p`` (default 0.5).
 
-    Same arguments as ``keras.layers.RandomFlip`` plus ``p``. With ``"horizontal_and_vertical"`` the two
-    flips are drawn independently.
+    Same arguments as ``keras.layers.RandomFlip`` plus ``p``. ``p`` is per axis: with
+    ``"horizontal_and_vertical"`` each sample is flipped left-right with probability ``p`` and up-down
+    with probability ``p``, independently (albumentations' ``HorizontalFlip(p)`` then ``VerticalFlip(p)``;
+    Keras 3 instead flips both axes together or neither). So a sample is left unchanged with
+    probability ``(1 - p) ** 2``: that is the base's per-sample draw (:meth:`sample_probability`), and
+    ``get_params`` picks which flips an augmented sample gets with the matching conditional odds.
 
     Example:
     >>> layer = RandomFlip("horizontal", p=1.0)
@@ -131,21 +132,33 @@ class RandomFlip(BaseAugmentation):
     """
 
     default_p = 0.5
-    handles_apply = True
 
     def __init__(self, mode: str = "horizontal_and_vertical", **kwargs):
         super().__init__(**kwargs)
         self.mode = check_choice("mode", mode, _FLIP_MODES)
 
+    def sample_probability(self) -> float:
+        if self.mode == "horizontal_and_vertical":
+            return 1.0 - (1.0 - self.p) ** 2  # at least one of two independent flips
+        return self.p
+
     def get_params(self, batch_size, images, seed) -> dict:
-        seeds = krandom.split(seed, 2)
-        horizontal = "horizontal" in self.mode
-        vertical = "vertical" in self.mode
-        never = tf.zeros([batch_size], tf.bool)
-        return {
-            "flip_horizontal": krandom.bernoulli(seeds[0], [batch_size], self.p) if horizontal else never,
-            "flip_vertical": krandom.bernoulli(seeds[1], [batch_size], self.p) if vertical else never,
-        }
+        always, never = tf.ones([batch_size], tf.bool), tf.zeros([batch_size], tf.bool)
+        if self.mode == "horizontal":
+            return {"flip_horizontal": always, "flip_vertical": never}
+        if self.mode == "vertical":
+            return {"flip_horizontal": never, "flip_vertical": always}
+        augmented = self.sample_probability()
+        if augmented <= 0.0:
+            return {"flip_horizontal": never, "flip_vertical": never}
+        # Given at least one flip: [0, a) horizontal only, [a, a + b) both, [a + b, 1) vertical only,
+        # with a = p(1 - p) / q and b = p^2 / q, so each axis flips with probability p overall.
+        u = krandom.uniform(seed, [batch_size])
+        only_one = self.p * (1.0 - self.p) / augmented
+        return {"flip_horizontal": u < self.p / augmented, "flip_vertical": u >= only_one}
+
+    def neutral_params(self, params, images) -> dict:
+        return {"flip_horizontal": False, "flip_vertical": False}
 
     def augment_images(self, images, params):
         images = geometry.flip_left_right(images, params["flip_horizontal"])
@@ -155,24 +168,15 @@ class RandomFlip(BaseAugmentation):
         return self.augment_images(masks, params)
 
     def augment_boxes(self, boxes_xyxy, labels, params, height, width):
-        # Through the flips' output→input matrices, so boxes are clipped and NaN, empty or fully outside
-        # ones dropped exactly as by every other geometric layer.
-        return boxes.move_boxes(boxes_xyxy, labels, _flip_matrices(params, height, width), height, width)
+        # A flip is a zoom by -1 about the centre: boxes move, clip and drop like the other geometric
+        # layers' (NaN, empty and fully outside boxes are dropped).
+        zoom_x = tf.where(params["flip_horizontal"], -1.0, 1.0)
+        zoom_y = tf.where(params["flip_vertical"], -1.0, 1.0)
+        matrix = geometry.zoom_matrix(zoom_x, zoom_y, height, width)
+        return boxes.move_boxes(boxes_xyxy, labels, matrix, height, width)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "mode": self.mode}
-
-
-def _flip_matrices(params, height, width) -> tf.Tensor:
-    """``[B, 3, 3]`` output→input matrices of the drawn flips (``x_in = (W - 1) - x_out`` when flipped)."""
-    horizontal, vertical = params["flip_horizontal"], params["flip_vertical"]
-    sx = tf.where(horizontal, -1.0, 1.0)
-    sy = tf.where(vertical, -1.0, 1.0)
-    tx = tf.where(horizontal, tf.cast(width, tf.float32) - 1.0, 0.0)
-    ty = tf.where(vertical, tf.cast(height, tf.float32) - 1.0, 0.0)
-    zero, one = tf.zeros_like(sx), tf.ones_like(sx)
-    rows = [tf.stack([sx, zero, tx], -1), tf.stack([zero, sy, ty], -1), tf.stack([zero, zero, one], -1)]
-    return tf.stack(rows, axis=1)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")

@@ -9,8 +9,6 @@ of 16-bit gray images, as OpenCV does for uint16).
 
 from __future__ import annotations
 
-import functools
-
 import keras
 import tensorflow as tf
 
@@ -23,7 +21,6 @@ from keras_aug.validation import (
     check_optional_value_range,
     check_range,
     is_number,
-    resolve_value_range,
 )
 
 
@@ -34,20 +31,9 @@ def _check_clip_limit(clip_limit) -> tuple[float, float]:
     return check_range(clip_limit, "clip_limit", 0.0, scalar=lambda c: (1.0, c))
 
 
-@functools.cache
-def _clip_sampler(bounds: tuple[float, float]):
-    """The clip-limit draw as one XLA unit (in a plain graph its hashing ops would cost more than it)."""
-
-    def draw(seed, images):
-        return krandom.uniform(seed, tf.shape(images)[:1], bounds[0], bounds[1])
-
-    return tf.function(draw, jit_compile=True)
-
-
 class _HistogramAugmentation(BaseAugmentation):
-    """Shared pieces: the op puts non-applied samples back itself, inside its last XLA unit."""
-
-    handles_apply = True
+    """Shared pieces. No parameters leave an image unchanged, so the base puts the samples that are not
+    augmented back after the op (``neutral_params`` is ``None``)."""
 
     def __init__(self, value_range=None, p=None, seed=None, **kwargs):
         super().__init__(p=p, seed=seed, **kwargs)
@@ -56,9 +42,6 @@ class _HistogramAugmentation(BaseAugmentation):
     def compute_output_spec(self, inputs, training=True):
         # Fresh symbolic tensors: the base returns ``inputs`` itself, which a functional model sees as a cycle.
         return tf.nest.map_structure(lambda t: keras.KerasTensor(t.shape, t.dtype), inputs)
-
-    def _apply_mask(self, params):
-        return None if self.p >= 1.0 else params["apply"]
 
     def get_config(self):
         value_range = None if self.value_range is None else list(self.value_range)
@@ -95,19 +78,13 @@ class RandomCLAHE(_HistogramAugmentation):
     ):
         super().__init__(value_range=value_range, p=p, seed=seed, **kwargs)
         self.clip_limit = _check_clip_limit(clip_limit)
-        self.tile_grid_size = histogram._check_grid(tile_grid_size)
+        self.tile_grid_size = histogram.check_tile_grid_size(tile_grid_size)
 
     def get_params(self, batch_size, images, seed):
-        return {"clip_limit": _clip_sampler(self.clip_limit)(seed, images)}
+        return {"clip_limit": krandom.uniform(seed, [batch_size], *self.clip_limit)}
 
     def augment_images(self, images, params):
-        histogram._check_channels(images, (1, 3), "RandomCLAHE")
-        value_range = resolve_value_range(self.value_range, images.dtype)
-        clip_limit = tf.cast(params["clip_limit"], tf.float64)
-        tiles_x, tiles_y = self.tile_grid_size
-        return histogram._clahe_batch(
-            images, clip_limit, tiles_x, tiles_y, value_range, self._apply_mask(params)
-        )
+        return histogram.clahe(images, params["clip_limit"], self.tile_grid_size, self.value_range)
 
     def get_config(self):
         return {
@@ -145,9 +122,7 @@ class Equalize(_HistogramAugmentation):
         return {}
 
     def augment_images(self, images, params):
-        value_range = resolve_value_range(self.value_range, images.dtype)
-        stage = histogram._jit(histogram._equalize_stage, mode=self.mode, value_range=value_range)
-        return stage(images, self._apply_mask(params))
+        return histogram.equalize(images, mode=self.mode, value_range=self.value_range)
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}

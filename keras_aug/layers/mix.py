@@ -22,26 +22,13 @@ from keras_aug.validation import (
     check_optional_number,
     check_optional_value_range,
     is_number,
-    resolve_value_range,
 )
 
 _RANDOM_FILLS = ("random", "random_uniform")
 
 
-def random_partners(seed, batch_size) -> tf.Tensor:
-    """A uniformly random permutation of ``range(batch_size)`` (int32), drawn from ``seed``.
-
-    Example:
-    >>> sorted(random_partners(tf.constant([1, 2]), 4).numpy().tolist())
-    [0, 1, 2, 3]
-    """
-    return tf.argsort(krandom.uniform(seed, [batch_size]), stable=True)
-
-
 class _BatchMixer(BaseAugmentation):
-    """Shared label handling for MixUp and CutMix; non-applied samples keep their own pixels and label."""
-
-    handles_apply = True
+    """Shared label handling for MixUp and CutMix; non-augmented samples keep their own pixels and label."""
 
     def __init__(self, alpha, num_classes=None, label_smoothing=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -52,7 +39,7 @@ class _BatchMixer(BaseAugmentation):
     def get_params(self, batch_size, images, seed) -> dict:
         seeds = krandom.split(seed, 2)
         lam = sampling.beta(seeds[0], [batch_size], self.alpha)
-        return {"lam": lam, "partner": random_partners(seeds[1], batch_size)}
+        return {"lam": lam, "partner": krandom.permutation(seeds[1], batch_size)}
 
     def targets(self, labels) -> tf.Tensor:
         return mix.prepare_labels(labels, self.num_classes, self.label_smoothing)
@@ -107,10 +94,8 @@ class MixUp(_BatchMixer):
     ):
         super().__init__(alpha, num_classes, label_smoothing, **kwargs)
 
-    def draw_params(self, images):
-        params = super().draw_params(images)
-        params["lam"] = tf.where(params["apply"], params["lam"], 1.0)
-        return params
+    def neutral_params(self, params, images) -> dict:
+        return {"lam": 1.0}  # the sample's own image and label, exactly
 
     def augment_images(self, images, params):
         return mix.mixup(images, None, params["lam"], params["partner"])[0]
@@ -163,25 +148,15 @@ class CutMix(_BatchMixer):
     def get_params(self, batch_size, images, seed) -> dict:
         seeds = krandom.split(seed, 3)
         params = super().get_params(batch_size, images, seeds[0])
-        shape = tf.shape(images)
-        params["center"] = tf.stack(
-            [
-                krandom.uniform_int(seeds[1], [batch_size], 0, shape[2]),
-                krandom.uniform_int(seeds[2], [batch_size], 0, shape[1]),
-            ],
-            axis=-1,
-        )
+        height, width = tf.shape(images)[1], tf.shape(images)[2]
+        center_x = krandom.uniform_int(seeds[1], [batch_size], 0, width)
+        center_y = krandom.uniform_int(seeds[2], [batch_size], 0, height)
+        params["boxes"] = mix.cutmix_boxes(params["lam"], center_x, center_y, height, width)
+        params["height"], params["width"] = height, width
         return params
 
-    def draw_params(self, images):
-        params = super().draw_params(images)
-        shape = tf.shape(images)
-        boxes = mix.cutmix_boxes(
-            params["lam"], params["center"][:, 0], params["center"][:, 1], shape[1], shape[2]
-        )
-        params["boxes"] = tf.where(params["apply"][:, tf.newaxis], boxes, 0)
-        params["height"], params["width"] = shape[1], shape[2]
-        return params
+    def neutral_params(self, params, images) -> dict:
+        return {"boxes": 0}  # an empty box pastes nothing (and weighs 0 in the label)
 
     def augment_images(self, images, params):
         return mix.paste_boxes(images, params["boxes"], params["partner"])
@@ -268,7 +243,6 @@ class RandomCutout(BaseAugmentation):
     """
 
     default_p = 0.5
-    handles_apply = True
 
     def __init__(
         self,
@@ -310,17 +284,15 @@ class RandomCutout(BaseAugmentation):
         holes = tf.stack([x1, y1, x1 + hole_w, y1 + hole_h], axis=-1)
         return {"holes": tf.where(used[..., tf.newaxis], holes, 0), "fill_seed": seeds[5]}
 
-    def draw_params(self, images):
-        params = super().draw_params(images)
-        params["holes"] = tf.where(params["apply"][:, tf.newaxis, tf.newaxis], params["holes"], 0)
-        return params
+    def neutral_params(self, params, images) -> dict:
+        return {"holes": 0}  # empty holes erase nothing
 
     def augment_images(self, images, params):
         if self.fill == "random":
-            fill = _random_fill(params["fill_seed"], tf.shape(images), images.dtype, self.value_range)
+            fill = mix.random_fill(params["fill_seed"], tf.shape(images), images.dtype, self.value_range)
         elif self.fill == "random_uniform":
             shape = tf.concat([tf.shape(params["holes"])[:2], tf.shape(images)[3:]], 0)
-            fill = _random_fill(params["fill_seed"], shape, images.dtype, self.value_range)
+            fill = mix.random_fill(params["fill_seed"], shape, images.dtype, self.value_range)
         else:
             channels = images.shape[-1]
             if isinstance(self.fill, tuple) and channels is not None and len(self.fill) not in (1, channels):
@@ -345,24 +317,3 @@ class RandomCutout(BaseAugmentation):
             "fill_mask": self.fill_mask,
             "value_range": self.value_range,
         }
-
-
-@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
-def _random_fill(seed, shape, dtype, value_range):
-    """Random fill values uniform in ``value_range`` (``None``: the dtype's range for 8/16-bit integers,
-    else ``(0, 255)``); integers for integer images.
-
-    One fused XLA unit: evaluated op by op, the counter hash behind the noise is slow.
-    """
-    value_range = resolve_value_range(value_range, dtype)
-    if dtype == tf.uint8 and value_range[0] <= 0 and value_range[1] >= 255:
-        # Four random bytes per hash: a third of the work of drawing each channel value on its own.
-        words = (shape[-1] + 3) // 4
-        bits = krandom.random_bits(seed, tf.concat([shape[:-1], [words]], 0))
-        values = tf.bitcast(bits, tf.uint8)
-        return tf.reshape(values, tf.concat([shape[:-1], [words * 4]], 0))[..., : shape[-1]]
-    if dtype.is_integer:
-        low = max(int(value_range[0]), int(dtype.min), -(2**31))
-        high = min(int(value_range[1]), int(dtype.max), 2**31 - 2) + 1
-        return tf.cast(krandom.uniform_int(seed, shape, low, high), dtype)
-    return tf.cast(krandom.uniform(seed, shape, value_range[0], value_range[1]), dtype)

@@ -11,14 +11,15 @@ default ``None`` is the package's one rule (:func:`keras_aug.validation.resolve_
 dtype's range for 8- and 16-bit integer images (``(0, 255)`` for uint8, ``(0, 65535)`` for uint16,
 ``(-32768, 32767)`` for int16) and ``(0, 255)`` otherwise (floats and wider integers, Keras'
 convention); pass e.g. ``(0, 4095)`` for 12-bit data in uint16, or ``(0, 1)`` for floats in [0, 1].
-16-bit images keep their full depth (float32 holds every uint16 value exactly). Each op runs as
-XLA-compiled units (one fused pass over the pixels), also when called eagerly or inside ``tf.data``,
-and inlines into a caller's own ``jit_compile=True`` function.
+16-bit images keep their full depth (float32 holds every uint16 value exactly).
+Neutral parameters (``delta=0``, ``factor=1``, ``alpha=1`` with ``beta=0``, ``gamma=1``) return values
+within ``value_range`` unchanged, bit for bit (layers give them to the samples they do not augment);
+values outside it are clipped, as by any parameter. Each op runs as XLA-compiled units, also when called
+eagerly or inside ``tf.data``, and inlines into a caller's own ``jit_compile=True`` function.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 
@@ -33,6 +34,7 @@ from keras_aug.ops._utils import (
     to_batch,
     to_compute,
 )
+from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import (  # noqa: F401  (check_value_range: re-exported for the ops' users)
     DEFAULT_VALUE_RANGE,
     check_value_range,
@@ -68,13 +70,6 @@ def _clip_to_dtype(values: tf.Tensor, low: float, high: float, dtype: tf.DType) 
     return from_compute(values, dtype)
 
 
-@functools.cache
-def _jit(kernel, **static):
-    """One XLA unit per kernel and static arguments: fused even when the caller is not compiled
-    (eager code, ``tf.data``), and inlined into a caller's own ``jit_compile=True`` function."""
-    return tf.function(functools.partial(kernel, **static), jit_compile=True, reduce_retracing=True)
-
-
 def _uint8_fast_path(images: tf.Tensor, low: float, high: float) -> bool:
     return images.dtype == tf.uint8 and float(low).is_integer() and float(high).is_integer()
 
@@ -102,7 +97,9 @@ def _affine_uint8(images: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, low: flo
 def _affine_kernel(
     images: tf.Tensor, alpha: tf.Tensor, beta: tf.Tensor, low: float, high: float
 ) -> tf.Tensor:
-    """``clip(alpha * x + beta, low, high)`` with ``alpha`` ``[B, 1, 1, 1]``, ``beta`` ``[B, 1, 1, 1 or C]``."""
+    """``clip(alpha * x + beta, low, high)`` with ``alpha`` ``[B, 1, 1, 1]``, ``beta`` ``[B, 1, 1, 1 or C]``.
+
+    ``alpha = 1, beta = 0`` is exact (``x * 1 + 0 == x``, also in the uint8 fixed point)."""
     if _uint8_fast_path(images, low, high):
         return _affine_uint8(images, alpha, beta, low, high)
     x = to_compute(images)
@@ -132,6 +129,7 @@ def _gamma_kernel(images: tf.Tensor, exponent: tf.Tensor, low: float, high: floa
     # exp(g * log(u)) vectorizes under XLA on CPU; tf.pow there is a scalar call per pixel (~5x slower)
     powered = tf.where(unit > 0.0, tf.exp(tf.cast(exponent, x.dtype) * tf.math.log(unit)), 0.0)
     curved = low + (high - low) * powered
+    curved = tf.where(exponent == 1, x, curved)  # exp(log(u)) is not exactly u: keep gamma 1 exact
     return _clip_to_dtype(curved, low, high, images.dtype)
 
 
@@ -164,7 +162,7 @@ def brightness(images, delta, value_range: ValueRange | None = None) -> tf.Tenso
     images, single = to_batch(images)
     low, high = resolve_value_range(value_range, images.dtype)
     delta = _per_sample(check_values(delta, "delta"), images, "delta")
-    out = _jit(_affine_kernel, low=low, high=high)(images, tf.ones_like(delta), delta)
+    out = xla_unit(_affine_kernel, relax_shapes=True, low=low, high=high)(images, tf.ones_like(delta), delta)
     return from_batch(out, single)
 
 
@@ -182,7 +180,9 @@ def contrast(images, factor, value_range: ValueRange | None = None) -> tf.Tensor
     images, single = to_batch(images)
     low, high = resolve_value_range(value_range, images.dtype)
     factor = _per_sample(check_values(factor, "factor"), images, "factor")
-    return from_batch(_jit(_contrast_kernel, low=low, high=high)(images, factor), single)
+    return from_batch(
+        xla_unit(_contrast_kernel, relax_shapes=True, low=low, high=high)(images, factor), single
+    )
 
 
 def brightness_contrast(images, alpha, beta, value_range: ValueRange | None = None) -> tf.Tensor:
@@ -200,7 +200,9 @@ def brightness_contrast(images, alpha, beta, value_range: ValueRange | None = No
     low, high = resolve_value_range(value_range, images.dtype)
     alpha = _per_sample(check_values(alpha, "alpha"), images, "alpha")
     beta = _per_sample(check_values(beta, "beta"), images, "beta")
-    return from_batch(_jit(_affine_kernel, low=low, high=high)(images, alpha, beta), single)
+    return from_batch(
+        xla_unit(_affine_kernel, relax_shapes=True, low=low, high=high)(images, alpha, beta), single
+    )
 
 
 def gamma(images, gamma, value_range: ValueRange | None = None) -> tf.Tensor:
@@ -218,7 +220,9 @@ def gamma(images, gamma, value_range: ValueRange | None = None) -> tf.Tensor:
     exponent = _per_sample(check_values(gamma, "gamma", 0.0, low_open=True), images, "gamma")
     if images.dtype == tf.uint8:
         return from_batch(apply_lut(images, gamma_lut(exponent[:, 0, 0, 0], (low, high))), single)
-    return from_batch(_jit(_gamma_kernel, low=low, high=high)(images, exponent), single)
+    return from_batch(
+        xla_unit(_gamma_kernel, relax_shapes=True, low=low, high=high)(images, exponent), single
+    )
 
 
 def gamma_lut(gamma, value_range: ValueRange | None = None) -> tf.Tensor:
@@ -236,7 +240,9 @@ def gamma_lut(gamma, value_range: ValueRange | None = None) -> tf.Tensor:
         raise ValueError(f"`gamma` must be a [batch] vector, got shape {exponent.shape}.")
     levels = tf.broadcast_to(tf.range(256, dtype=tf.int32), tf.concat([tf.shape(exponent), [256]], 0))
     levels = tf.cast(levels, tf.uint8)[:, tf.newaxis, :, tf.newaxis]  # one [1, 256, 1] "image" per sample
-    return _jit(_gamma_kernel, low=low, high=high)(levels, exponent[:, None, None, None])[:, 0, :, 0]
+    return xla_unit(_gamma_kernel, relax_shapes=True, low=low, high=high)(
+        levels, exponent[:, None, None, None]
+    )[:, 0, :, 0]
 
 
 def _lookup_kernel(images: tf.Tensor, tables: tf.Tensor) -> tf.Tensor:
@@ -262,7 +268,7 @@ def apply_lut(images, tables) -> tf.Tensor:
     if tables.shape.rank not in (1, 2) or tables.shape[-1] not in (None, 256):
         raise ValueError(f"`tables` must have shape [256] or [batch, 256], got {tables.shape}.")
     tables = tf.broadcast_to(tf.cast(tables, tf.uint8), tf.stack([tf.shape(images)[0], 256]))
-    return from_batch(_jit(_lookup_kernel)(images, tables), single)
+    return from_batch(xla_unit(_lookup_kernel, relax_shapes=True)(images, tables), single)
 
 
 def blend(image1, image2, factor, value_range: ValueRange | None = None) -> tf.Tensor:
@@ -283,7 +289,9 @@ def blend(image1, image2, factor, value_range: ValueRange | None = None) -> tf.T
     low, high = resolve_value_range(value_range, image1.dtype)
     image2, _ = to_4d(image2, "image2")
     factor = _per_sample(check_values(factor, "factor"), image1, "factor")
-    return from_4d(_jit(_blend_kernel, low=low, high=high)(image1, image2, factor), rank)
+    return from_4d(
+        xla_unit(_blend_kernel, relax_shapes=True, low=low, high=high)(image1, image2, factor), rank
+    )
 
 
 def normalize(images, mean, std) -> tf.Tensor:
@@ -300,7 +308,7 @@ def normalize(images, mean, std) -> tf.Tensor:
     mean = _per_channel(check_values(mean, "mean"), compute_dtype(images.dtype), "mean")
     std = _per_channel(check_values(std, "std", 0.0, low_open=True), compute_dtype(images.dtype), "std")
     dtype = images.dtype if images.dtype.is_floating else tf.float32
-    return from_batch(_jit(_normalize_kernel, dtype=dtype)(images, mean, std), single)
+    return from_batch(xla_unit(_normalize_kernel, relax_shapes=True, dtype=dtype)(images, mean, std), single)
 
 
 def denormalize(images, mean, std, dtype: tf.DType | str | None = None) -> tf.Tensor:
@@ -316,4 +324,6 @@ def denormalize(images, mean, std, dtype: tf.DType | str | None = None) -> tf.Te
         dtype = images.dtype if images.dtype.is_floating else tf.float32
     mean = _per_channel(check_values(mean, "mean"), compute_dtype(images.dtype), "mean")
     std = _per_channel(check_values(std, "std"), compute_dtype(images.dtype), "std")
-    return from_batch(_jit(_denormalize_kernel, dtype=tf.as_dtype(dtype))(images, mean, std), single)
+    return from_batch(
+        xla_unit(_denormalize_kernel, relax_shapes=True, dtype=tf.as_dtype(dtype))(images, mean, std), single
+    )

@@ -19,13 +19,16 @@ the filtering. Smoothing is separable and evaluated per phase of the lattice, so
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import tensorflow as tf
 
-from keras_aug.ops import _utils, geometry
+from keras_aug.ops import _utils
 from keras_aug.ops import random as krandom
+from keras_aug.ops.geometry import remap
+from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import check_number, check_values
 
 
@@ -112,14 +115,10 @@ def smooth_noise(noise, height, width, sigma: float) -> tf.Tensor:
     return _smooth_second_last_axis(_smooth_last_axis(noise, weights, width), weights, height)
 
 
-def _jit_stage(fn):
-    """Compile one stage as its own XLA unit.
-
-    XLA:CPU fuses cheap producers into every consumer, so in one cluster the noise hash would be
-    re-evaluated for each filter tap and the field for each gather. Separate units materialize the
-    intermediates; inside an enclosing ``jit_compile`` function they are simply inlined.
-    """
-    return tf.function(fn, jit_compile=True, reduce_retracing=True, autograph=False)
+# XLA:CPU fuses cheap producers into every consumer, so in one cluster the noise hash would be
+# re-evaluated for each filter tap and the field for each gather. Each stage is its own XLA unit, which
+# materializes the intermediates; inside an enclosing ``jit_compile`` function they are simply inlined.
+_jit_stage = functools.partial(xla_unit, relax_shapes=True)
 
 
 @_jit_stage
@@ -201,59 +200,6 @@ def elastic_coordinates(seed, batch_size, height, width, alpha, sigma: float) ->
 def _source_coordinates(dx, dy):
     cols, rows = _pixel_grid(tf.shape(dx))
     return cols + dx, rows + dy
-
-
-def _wrap_periodic(coords, length):
-    """``geometry.remap``'s "wrap" fold for a length known only at run time (seam half a pixel out)."""
-    length = tf.cast(length, tf.float32)
-    return coords - length * tf.floor((coords + 0.5) / length)
-
-
-@_jit_stage
-def _sample(images, x, y, interpolation: str, fill_mode: str, fill_value):
-    """Dynamic height/width: :func:`keras_aug.ops.geometry.sample` with ``geometry.remap``'s periodic wrap."""
-    if fill_mode == "wrap":
-        shape = tf.shape(images)
-        x, y = _wrap_periodic(x, shape[2]), _wrap_periodic(y, shape[1])
-        fill_mode = "nearest"
-    return geometry.sample(images, x, y, interpolation, fill_mode, fill_value)
-
-
-def remap(
-    images,
-    x,
-    y,
-    interpolation: str = "bilinear",
-    fill_mode: str = "reflect",
-    fill_value: float = 0.0,
-) -> tf.Tensor:
-    """Read ``images`` at input coordinates ``x``, ``y`` (``[B, H, W]``), e.g. from :func:`elastic_coordinates`.
-
-    Coordinates outside the image follow ``fill_mode`` (``"reflect"``: ``d c b a | a b c d``;
-    ``"wrap"``: periodic, like ``np.roll``; ``"nearest"``; ``"constant"``: ``fill_value``). Images are
-    read with :func:`keras_aug.ops.geometry.remap`: uint8 with up to four channels blends in fixed point
-    (8-bit weights, within ±1 of :func:`keras_aug.ops.geometry.sample`), other dtypes in float32. When the
-    height or width is unknown at trace time, ``sample`` reads them (same fill modes).
-
-    Example:
-    >>> img = tf.reshape(tf.range(6.0), [1, 2, 3, 1])
-    >>> remap(img, tf.fill([1, 2, 3], 2.0), tf.zeros([1, 2, 3]))[0, :, :, 0].numpy().tolist()
-    [[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]
-    """
-    interpolation = _utils.check_choice("interpolation", interpolation, _utils.INTERPOLATIONS)
-    fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
-    images, single = _utils.to_batch(images)
-    x = tf.convert_to_tensor(x, tf.float32)
-    y = tf.convert_to_tensor(y, tf.float32)
-    if single and x.shape.rank == 2:
-        x, y = x[tf.newaxis], y[tf.newaxis]
-    if x.shape.rank != 3 or y.shape.rank != 3:
-        raise ValueError(f"`x` and `y` must be [batch, height, width], got {x.shape} and {y.shape}.")
-    if None in images.shape[1:3]:
-        out = _sample(images, x, y, interpolation, fill_mode, tf.cast(fill_value, tf.float32))
-    else:
-        out = geometry.remap(images, x, y, interpolation, fill_mode, fill_value)
-    return _utils.from_batch(out, single)
 
 
 def displace(

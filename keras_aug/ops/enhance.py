@@ -8,15 +8,14 @@ are rounded to nearest (PIL and tfa truncate the final blend) and every result i
 
 from __future__ import annotations
 
+import functools
+
 import tensorflow as tf
 
 from keras_aug.ops._utils import compute_dtype, from_4d, from_compute, to_4d, to_compute
 from keras_aug.ops.color import ValueRange, resolve_value_range
+from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import check_values
-
-
-def _jit(fn):
-    return tf.function(fn, jit_compile=True, reduce_retracing=True, autograph=False)
 
 
 def _per_sample(values, images: tf.Tensor, name: str) -> tf.Tensor:
@@ -42,7 +41,7 @@ def _smooth(work: tf.Tensor) -> tf.Tensor:
     return tf.where(interior, smooth, work)
 
 
-@_jit
+@functools.partial(xla_unit, relax_shapes=True)
 def _sharpness(images, factor, low: float, high: float):
     work = to_compute(images)
     degenerate = _smooth(work)

@@ -16,6 +16,7 @@ import functools
 import tensorflow as tf
 
 from keras_aug.ops._utils import check_choice, compute_dtype, from_4d, from_compute, to_4d, traceable
+from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import check_number, is_number
 
 PADDINGS = ("reflect", "constant", "symmetric")
@@ -150,11 +151,6 @@ def gaussian_filter2d(image, filter_shape=(3, 3), sigma=1.0, padding: str = "ref
 _NETWORK_MAX_COMPARATORS = 1200
 
 
-def _jit(fn):
-    """One XLA unit per call (also eagerly and in ``tf.data``); inlined into an enclosing XLA function."""
-    return tf.function(fn, jit_compile=True, reduce_retracing=True, autograph=False)
-
-
 def _filter_shape(filter_shape) -> tuple[int, int]:
     filter_shape = _pair("filter_shape", filter_shape, int)
     if any(size < 1 for size in filter_shape):
@@ -211,7 +207,7 @@ def _window_sum(values: tf.Tensor, size: int, axis: int) -> tf.Tensor:
         span *= 2
 
 
-@_jit
+@functools.partial(xla_unit, relax_shapes=True)
 def _mean_filter(images, constant_values, filter_shape: tuple, padding: str):
     work = tf.cast(images, compute_dtype(images.dtype))
     work = _pad2d(work, filter_shape, padding, tf.cast(constant_values, work.dtype))
@@ -289,7 +285,7 @@ def _median_ranks(area: int) -> tuple[int, ...]:
     return (area // 2,) if area % 2 else (area // 2 - 1, area // 2)
 
 
-@_jit
+@functools.partial(xla_unit, relax_shapes=True)
 def _median_filter(images, constant_values, filter_shape: tuple, padding: str, sort: bool):
     dtype = images.dtype
     rows, cols = filter_shape

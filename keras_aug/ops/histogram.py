@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.ops._utils import compute_dtype, from_4d, from_batch, to_4d, to_batch
+from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import check_choice, check_number, check_values, resolve_value_range
 
 BINS = 256
@@ -38,8 +39,13 @@ ValueRange = Sequence[float]
 # ------------------------------------------------------------------------------------------------
 
 
-def _check_grid(tile_grid_size) -> tuple[int, int]:
-    """``(tiles along x, tiles along y)`` as positive Python ints (OpenCV's ``tileGridSize`` order)."""
+def check_tile_grid_size(tile_grid_size) -> tuple[int, int]:
+    """``(tiles along x, tiles along y)`` as positive Python ints (OpenCV's ``tileGridSize`` order).
+
+    Example:
+    >>> check_tile_grid_size(8), check_tile_grid_size([4, 2])
+    ((8, 8), (4, 2))
+    """
     if isinstance(tile_grid_size, int) and not isinstance(tile_grid_size, bool):
         tile_grid_size = (tile_grid_size, tile_grid_size)
     if (
@@ -319,12 +325,6 @@ def _clahe_tables(levels: tf.Tensor, clip_limit: tf.Tensor, tiles_x: int, tiles_
     return _packed_neighbour_luts(luts, tiles_x, tiles_y)
 
 
-@functools.cache
-def _jit(fn, **static):
-    """``fn`` as one XLA unit, per static argument set (inlined into a caller's own XLA program)."""
-    return tf.function(functools.partial(fn, **static), jit_compile=True, autograph=False)
-
-
 # ------------------------------------------------------------------------------------------------
 # OpenCV's 8-bit RGB <-> Lab (integer path), so that RGB CLAHE matches albumentations
 # ------------------------------------------------------------------------------------------------
@@ -494,13 +494,6 @@ def _lab_to_rgb_channels(lightness: tf.Tensor, a: tf.Tensor, b: tf.Tensor) -> li
     ]
 
 
-def _keep_unapplied(out: tf.Tensor, images: tf.Tensor, apply) -> tf.Tensor:
-    """Put back the samples whose ``apply`` is False (fused into the last stage: no extra pass)."""
-    if apply is None:
-        return out
-    return tf.where(tf.reshape(apply, [-1, 1, 1, 1]), out, images)
-
-
 def _stage_levels(images_or_levels: tf.Tensor, value_range) -> tf.Tensor:
     """Gray images ``[B, H, W, 1]`` (any dtype) or uint8 lightness ``[B, H, W]`` as int32 levels."""
     if images_or_levels.shape.rank == 4:
@@ -518,9 +511,9 @@ def _words_stage(images_or_levels, packed, *, tiles_x, tiles_y, value_range):
     return _interpolation_words(levels, packed, tiles_x, tiles_y)
 
 
-def _gray_output_stage(images, words, apply, *, tiles_x, tiles_y, value_range):
+def _gray_output_stage(images, words, *, tiles_x, tiles_y, value_range):
     out = _blend_words(words, tiles_x, tiles_y)[..., tf.newaxis]
-    return _keep_unapplied(_from_levels(out, images.dtype, value_range), images, apply)
+    return _from_levels(out, images.dtype, value_range)
 
 
 def _rgb_lab_stage(images, *, value_range):
@@ -546,14 +539,14 @@ def _rgb_convert_stage(lightness, ab):
     return red | tf.bitwise.left_shift(green, 8) | tf.bitwise.left_shift(blue, 16)
 
 
-def _rgb_output_stage(images, rgb, apply, *, value_range):
+def _rgb_output_stage(images, rgb, *, value_range):
     """Unpack the ``r | g << 8 | b << 16`` words (little-endian bytes) into the images' dtype."""
     levels = tf.cast(tf.bitcast(rgb, tf.uint8)[..., :3], tf.int32)
-    return _keep_unapplied(_from_levels(levels, images.dtype, value_range), images, apply)
+    return _from_levels(levels, images.dtype, value_range)
 
 
-def _clahe_batch(images, clip_limit, tiles_x: int, tiles_y: int, value_range, apply=None) -> tf.Tensor:
-    """CLAHE of ``[B, H, W, 1 or 3]`` images as XLA units; samples with ``apply`` False stay as they are.
+def _clahe_batch(images, clip_limit, tiles_x: int, tiles_y: int, value_range) -> tf.Tensor:
+    """CLAHE of ``[B, H, W, 1 or 3]`` images as XLA units.
 
     Gray: LUTs | per-pixel gather | blend. RGB: Lab | LUTs | gather | blend | Lab -> RGB | unpack. As
     one program XLA:CPU runs this 1.3-2x slower: table lookups keep whole fused loops scalar, lookups
@@ -563,21 +556,21 @@ def _clahe_batch(images, clip_limit, tiles_x: int, tiles_y: int, value_range, ap
     deep = _deep_levels(images.dtype, value_range, images.shape[-1])
     if deep is not None:
         low, bins = deep
-        stage = _jit(_deep_stage, tiles_x=tiles_x, tiles_y=tiles_y, low=low, bins=bins)
-        return stage(images, clip_limit, apply)
+        stage = xla_unit(_deep_stage, tiles_x=tiles_x, tiles_y=tiles_y, low=low, bins=bins)
+        return stage(images, clip_limit)
     grid = {"tiles_x": tiles_x, "tiles_y": tiles_y}
     static = {**grid, "value_range": value_range}
     if images.shape[-1] == 1:
         levels = images
     else:
-        levels, ab = _jit(_rgb_lab_stage, value_range=value_range)(images)
-    packed = _jit(_tables_stage, **static)(levels, clip_limit)
-    words = _jit(_words_stage, **static)(levels, packed)
+        levels, ab = xla_unit(_rgb_lab_stage, value_range=value_range)(images)
+    packed = xla_unit(_tables_stage, **static)(levels, clip_limit)
+    words = xla_unit(_words_stage, **static)(levels, packed)
     if images.shape[-1] == 1:
-        return _jit(_gray_output_stage, **static)(images, words, apply)
-    lightness = _jit(_rgb_lightness_stage, **grid)(words)
-    rgb = _jit(_rgb_convert_stage)(lightness, ab)
-    return _jit(_rgb_output_stage, value_range=value_range)(images, rgb, apply)
+        return xla_unit(_gray_output_stage, **static)(images, words)
+    lightness = xla_unit(_rgb_lightness_stage, **grid)(words)
+    rgb = xla_unit(_rgb_convert_stage)(lightness, ab)
+    return xla_unit(_rgb_output_stage, value_range=value_range)(images, rgb)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -722,7 +715,7 @@ def _deep_image(levels: tf.Tensor, clip_limit, tiles_x: int, tiles_y: int, bins:
     return tf.cast(_deep_blend(words, tiles_x, tiles_y, bins), tf.uint16)
 
 
-def _deep_stage(images, clip_limit, apply, *, tiles_x, tiles_y, low, bins):
+def _deep_stage(images, clip_limit, *, tiles_x, tiles_y, low, bins):
     """CLAHE of ``[B, H, W, 1]`` 16-bit images, one image at a time (memory bounded by one image's LUTs).
 
     Each image scans only the levels up to the smallest extent above its top level (exact: the bins
@@ -748,8 +741,7 @@ def _deep_stage(images, clip_limit, apply, *, tiles_x, tiles_y, low, bins):
     outputs = tf.TensorArray(tf.uint16, size=batch, element_shape=images.shape[1:3])
     _, outputs = tf.while_loop(lambda i, _: i < batch, one_image, [tf.constant(0), outputs])
     out = tf.cast(tf.cast(outputs.stack(), tf.int32) + low, images.dtype)
-    out = tf.reshape(out, tf.shape(images))  # also restores the static shape
-    return _keep_unapplied(out, images, apply)
+    return tf.reshape(out, tf.shape(images))  # also restores the static shape
 
 
 # ------------------------------------------------------------------------------------------------
@@ -815,7 +807,7 @@ def clahe(
     >>> clahe(gray, clip_limit=2.0, tile_grid_size=(2, 2)).shape
     TensorShape([1, 8, 8, 1])
     """
-    tiles_x, tiles_y = _check_grid(tile_grid_size)
+    tiles_x, tiles_y = check_tile_grid_size(tile_grid_size)
     images, single = to_batch(images)
     _check_channels(images, (1, 3), "clahe")
     value_range = _check_value_range(value_range, images.dtype)
@@ -865,9 +857,9 @@ def _equalize_levels(levels: tf.Tensor, mode: str, bins: int = BINS) -> tf.Tenso
     return tf.gather(tf.reshape(luts, [-1]), levels + offset[:, None, None, :])
 
 
-def _equalize_stage(images, apply, *, mode, value_range, bins=BINS):
+def _equalize_stage(images, *, mode, value_range, bins=BINS):
     levels = _equalize_levels(_to_levels(images, value_range, bins), mode, bins)
-    return _keep_unapplied(_from_levels(levels, images.dtype, value_range, bins), images, apply)
+    return _from_levels(levels, images.dtype, value_range, bins)
 
 
 def equalize(
@@ -912,5 +904,5 @@ def equalize(
     if not isinstance(rank, tf.Tensor):  # an unknown rank (tfa's TensorSpec(None)) has unknown channels
         _check_channels(images, None, "equalize")
     value_range = _check_value_range(value_range, images.dtype)
-    stage = _jit(_equalize_stage, mode=mode, value_range=value_range, bins=bins)
-    return from_4d(stage(images, None), rank)
+    stage = xla_unit(_equalize_stage, mode=mode, value_range=value_range, bins=bins)
+    return from_4d(stage(images), rank)

@@ -8,6 +8,7 @@ to the input dtype (MixUp).
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -15,16 +16,8 @@ import tensorflow as tf
 
 from keras_aug.ops import _utils
 from keras_aug.ops import random as krandom
-from keras_aug.validation import check_label_smoothing, check_num_classes, check_values
-
-
-def _xla(fn):
-    """Run ``fn`` as one fused XLA unit, also when called eagerly or from a plain ``tf.data`` graph.
-
-    Op-by-op, each step of a blend writes a full float copy of the batch; fused it is one pass.
-    Inside an enclosing ``jit_compile`` function this is simply inlined.
-    """
-    return tf.function(fn, jit_compile=True, reduce_retracing=True, autograph=False)
+from keras_aug.ops.xla import xla_unit
+from keras_aug.validation import check_label_smoothing, check_num_classes, check_values, resolve_value_range
 
 
 def _column(values: tf.Tensor, rank: int) -> tf.Tensor:
@@ -125,7 +118,7 @@ def mixup(images, labels, lam, partner) -> tuple[tf.Tensor, tf.Tensor | None]:
     return out, None if labels is None else mix_labels(labels, lam, partner)
 
 
-@_xla
+@functools.partial(xla_unit, relax_shapes=True)
 def _blend_with_partner(images, lam, partner, rank: int):
     del rank  # keys the trace (see fill_holes)
     work = _utils.to_compute(images)
@@ -208,11 +201,13 @@ def paste_boxes(images, boxes, partner) -> tf.Tensor:
     images = tf.convert_to_tensor(images)
     if images.shape.rank not in (3, 4):
         raise ValueError(f"`images` must be [B, H, W] or [B, H, W, C], got shape {images.shape}.")
+    if images.shape.rank == 4:
+        _utils.check_channels(images)
     boxes, partner = tf.convert_to_tensor(boxes), tf.convert_to_tensor(partner, tf.int32)
     return _paste(images, boxes, partner, images.shape.rank)
 
 
-@_xla
+@functools.partial(xla_unit, relax_shapes=True)
 def _paste(images, boxes, partner, rank: int):
     del rank  # keys the trace (see fill_holes)
     shape = tf.shape(images)
@@ -263,6 +258,8 @@ def fill_holes(images, holes, fill_value=0.0) -> tf.Tensor:
     images = tf.convert_to_tensor(images)
     if images.shape.rank not in (3, 4):
         raise ValueError(f"`images` must be [B, H, W, C] or [B, H, W], got shape {images.shape}.")
+    if images.shape.rank == 4:
+        _utils.check_channels(images)
     holes = tf.convert_to_tensor(holes)
     if holes.shape.rank != 3 or holes.shape[-1] not in (None, 4):
         raise ValueError(f"`holes` must be [batch, num_holes, 4] (x1, y1, x2, y2), got shape {holes.shape}.")
@@ -272,7 +269,7 @@ def fill_holes(images, holes, fill_value=0.0) -> tf.Tensor:
     return _fill_holes_kernel(images, holes, fill, images.shape.rank, fill.shape.rank)
 
 
-@_xla
+@functools.partial(xla_unit, relax_shapes=True)
 def _fill_holes_kernel(images, holes, fill, image_rank: int, fill_rank: int | None):
     del image_rank, fill_rank  # only part of the trace's key
     shape = tf.shape(images)
@@ -403,3 +400,33 @@ def random_cutout(images, mask_size, constant_values=0, seed=None) -> tf.Tensor:
     holes = _cutout_holes(batch_size, mask_size, tf.stack(centres, axis=-1))
     out = fill_holes(images, holes, tf.convert_to_tensor(constant_values))
     return _utils.from_batch(out, single)
+
+
+def random_fill(seed, shape, dtype, value_range=None) -> tf.Tensor:
+    """Random fill values of ``shape`` uniform in ``value_range``, integers for integer ``dtype``.
+
+    ``value_range=None`` means the dtype's range for 8/16-bit integers, else ``(0, 255)``. One fused
+    XLA unit: evaluated op by op, the counter hash behind the noise is slow.
+
+    Example:
+    >>> random_fill(tf.constant([1, 2]), [2, 3], tf.uint8).dtype
+    tf.uint8
+    """
+    dtype = tf.as_dtype(dtype)
+    value_range = resolve_value_range(value_range, dtype)  # the package's one value-range rule
+    fill = xla_unit(_random_fill, relax_shapes=True, dtype=dtype, value_range=value_range)
+    return fill(seed, tf.cast(tf.convert_to_tensor(shape), tf.int32))
+
+
+def _random_fill(seed, shape, *, dtype, value_range):
+    if dtype == tf.uint8 and value_range[0] <= 0 and value_range[1] >= 255:
+        # Four random bytes per hash: a third of the work of drawing each channel value on its own.
+        words = (shape[-1] + 3) // 4
+        bits = krandom.random_bits(seed, tf.concat([shape[:-1], [words]], 0))
+        values = tf.bitcast(bits, tf.uint8)
+        return tf.reshape(values, tf.concat([shape[:-1], [words * 4]], 0))[..., : shape[-1]]
+    if dtype.is_integer:
+        low = max(int(value_range[0]), int(dtype.min), -(2**31))
+        high = min(int(value_range[1]), int(dtype.max), 2**31 - 2) + 1
+        return tf.cast(krandom.uniform_int(seed, shape, low, high), dtype)
+    return tf.cast(krandom.uniform(seed, shape, value_range[0], value_range[1]), dtype)

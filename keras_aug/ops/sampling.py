@@ -8,9 +8,12 @@ and values next to 0 or 1 finite and exact in both tails.
 
 from __future__ import annotations
 
+import functools
+
 import tensorflow as tf
 
 from keras_aug.ops import random
+from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import check_values
 
 # Marsaglia-Tsang accepts with probability >= 0.95 for every shape >= 1, so 10 rounds all fail
@@ -88,7 +91,7 @@ def beta_pair(seed, shape, alpha, beta=None) -> tuple[tf.Tensor, tf.Tensor]:
 
 # One XLA unit: evaluated op by op (e.g. in a tf.data map), the ~150 tiny ops of the rejection
 # rounds cost more in dispatch than the arithmetic itself.
-@tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
+@functools.partial(xla_unit, relax_shapes=True)
 def _beta_pair(seed, shape, alpha, beta):
     seeds = random.split(seed, 2)
     log_ratio = log_gamma(seeds[0], shape, alpha) - log_gamma(seeds[1], shape, beta)

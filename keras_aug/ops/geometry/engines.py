@@ -1,0 +1,476 @@
+"""The fast warps the layers use, tuned for XLA:CPU: by matrix kind, and by coordinates (:func:`remap`).
+
+- :func:`shift` for translations: two row/column gathers and a 2x2 stencil.
+- :func:`warp_axis_aligned` for scale + translation: separable, rows then columns.
+- :func:`warp` for affine matrices: one tap code per output pixel, two gathers per bilinear pixel.
+- projective matrices go to the reference resampler (:mod:`keras_aug.ops.geometry.resample`).
+
+All share one padded source (a one-pixel border of the fill value, so no tap needs a bounds check) and
+fixed-point blending of packed uint8 pixels.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_aug.ops import _utils
+from keras_aug.ops._utils import FILL_MODES, INTERPOLATIONS
+from keras_aug.ops.geometry.matrices import matrix_to_transform, translation_matrix
+from keras_aug.ops.geometry.resample import (
+    _coordinate_args,
+    _fill_value_for,
+    _resample_projective,
+    _round_half_away,
+    _sample_batch,
+    map_coordinates_to_range,
+)
+from keras_aug.ops.xla import xla_unit
+from keras_aug.validation import check_per_sample
+
+# XLA:CPU runs a gather as a scalar loop and re-computes fused producers inside every consumer, so
+# the warp is split into small compiled units that each materialize one thing: tap indices and
+# weights (from the matrices), the padded source (from the images), the blend (from both), and the
+# unpacking. uint8 images with up to four channels are packed into one int32 per pixel and two
+# horizontally adjacent pixels into one int64, so a bilinear output pixel costs two gathers; the
+# blend is fixed point, two 8-bit channels per 32-bit lane. A one-pixel border of the fill value
+# around the source makes every tap in range, which removes all bounds checks.
+
+_FIXED_ONE = 256  # bilinear weights in 1/256 steps
+_LANES = 0x00FF00FF
+
+
+@xla_unit
+def _affine_taps(images, matrices, fill_mode: str, taps: str):
+    """Tap indices (and weights) of every output pixel of an affine warp; see :func:`_taps_from_coordinates`."""
+    height, width = images.shape[1], images.shape[2]
+    m = tf.reshape(matrices, [-1, 9])
+    a = [m[:, i, tf.newaxis, tf.newaxis] for i in range(6)]
+    out_x = tf.range(width, dtype=tf.float32)[tf.newaxis, tf.newaxis, :]
+    out_y = tf.range(height, dtype=tf.float32)[tf.newaxis, :, tf.newaxis]
+    x = a[0] * out_x + a[1] * out_y + a[2]
+    y = a[3] * out_x + a[4] * out_y + a[5]
+    return _taps_from_coordinates(x, y, height, width, fill_mode, taps)
+
+
+@xla_unit
+def _coordinate_taps(images, x, y, fill_mode: str, taps: str):
+    return _taps_from_coordinates(x, y, images.shape[1], images.shape[2], fill_mode, taps)
+
+
+def _first_taps(coords, length: int, fill_mode: str, nearest: bool):
+    """The one tap rule: fold ``coords`` for ``fill_mode``, then per coordinate the padded-source index of
+    its first tap (the nearest pixel, or the left/upper of the two bilinear taps) and the second tap's weight."""
+    coords = map_coordinates_to_range(coords, length, fill_mode)
+    if nearest:
+        start = tf.clip_by_value(_round_half_away(coords), -1.0, float(length))
+    else:
+        start = tf.minimum(tf.floor(coords), length - 1.0)
+    return tf.cast(start, tf.int32) + 1, coords - start
+
+
+def _taps_from_coordinates(x, y, height: int, width: int, fill_mode: str, taps: str):
+    """Per output pixel: the flat index of its top-left tap in the padded source ``[B, H + 2, W + 2]``.
+
+    ``taps="nearest"`` returns the int32 index of the nearest pixel. ``"fixed"`` returns one int64 code
+    ``index | wx << 32 | wy << 48`` with 8-bit fixed-point weights (one output, so XLA computes the
+    coordinates once). ``"float"`` returns ``(index, weights[..., 2])``.
+    """
+    batch = tf.shape(x)[0]
+    cols, wx = _first_taps(x, width, fill_mode, taps == "nearest")
+    rows, wy = _first_taps(y, height, fill_mode, taps == "nearest")
+    index = tf.reshape(tf.range(batch) * ((height + 2) * (width + 2)), [-1, 1, 1]) + rows * (width + 2) + cols
+    if taps == "nearest":
+        return index
+    if taps == "float":
+        return index, tf.stack([wx, wy], axis=-1)
+    wx = tf.cast(wx * _FIXED_ONE + 0.5, tf.int64)
+    wy = tf.cast(wy * _FIXED_ONE + 0.5, tf.int64)
+    weights = tf.bitwise.bitwise_or(tf.bitwise.left_shift(wx, 32), tf.bitwise.left_shift(wy, 48))
+    return tf.bitwise.bitwise_or(tf.cast(index, tf.int64), weights)
+
+
+def _pad_one(images: tf.Tensor, fill) -> tf.Tensor:
+    return tf.pad(images, [[0, 0], [1, 1], [1, 1]] + [[0, 0]] * (images.shape.rank - 3), constant_values=fill)
+
+
+@xla_unit
+def _source(images, fill_value, layout: str):
+    """The fill-padded source every engine reads: a one-pixel border of ``fill_value``, so no tap needs a bounds check.
+
+    uint8 with 1-4 channels (:func:`_packable`): int32 packed pixels ``[B, H + 2, W + 2]`` (``layout="grid"``),
+    flattened (``"flat"``), or flattened int64 pairs of each pixel and its right neighbour (``"pairs"``).
+    Other images: ``[B, H + 2, W + 2, C]`` in the compute dtype (``"grid"``) or ``[B * (H + 2) * (W + 2), C]``.
+    """
+    if not _packable(images):
+        values = _utils.to_compute(images)
+        padded = _pad_one(values, tf.cast(_fill_value_for(images.dtype, fill_value), values.dtype))
+        return padded if layout == "grid" else tf.reshape(padded, [-1, images.shape[-1]])
+    channels = images.shape[-1]
+    if channels < 4:
+        images = tf.pad(images, [[0, 0], [0, 0], [0, 0], [0, 4 - channels]])
+    fill = tf.bitcast(tf.fill([4], tf.cast(fill_value, tf.uint8)), tf.int32)
+    padded = _pad_one(tf.bitcast(images, tf.int32), fill)
+    if layout == "grid":
+        return padded
+    flat = tf.reshape(padded, [-1])
+    if layout == "flat":
+        return flat
+    right = tf.concat([flat[1:], flat[:1]], axis=0)
+    low = tf.bitwise.bitwise_and(tf.cast(flat, tf.int64), 0xFFFFFFFF)
+    return tf.bitwise.bitwise_or(low, tf.bitwise.left_shift(tf.cast(right, tf.int64), 32))
+
+
+def _lerp_lanes(a: tf.Tensor, b: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
+    """Fixed-point ``a + w (b - a)`` on two 8-bit values per 32-bit lane, rounded back to 8 bits."""
+    mixed = a * (_FIXED_ONE - w) + b * w + 0x00800080
+    return tf.bitwise.bitwise_and(tf.bitwise.right_shift(mixed, 8), _LANES)
+
+
+def _split_lanes(pixels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    return tf.bitwise.bitwise_and(pixels, _LANES), tf.bitwise.bitwise_and(
+        tf.bitwise.right_shift(pixels, 8), _LANES
+    )
+
+
+def _split_pair(pair: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    low = tf.bitcast(tf.cast(tf.bitwise.bitwise_and(pair, 0xFFFFFFFF), tf.uint32), tf.int32)
+    return low, tf.cast(tf.bitwise.right_shift(pair, 32), tf.int32)
+
+
+@xla_unit
+def _blend_packed(pairs, code, padded_width: int):
+    """Bilinear blend of packed uint8 pixels: two int64 gathers and integer arithmetic per output pixel."""
+    index = tf.cast(tf.bitwise.bitwise_and(code, 0xFFFFFFFF), tf.int32)
+    wx = tf.cast(tf.bitwise.bitwise_and(tf.bitwise.right_shift(code, 32), 0xFFFF), tf.int32)
+    wy = tf.cast(tf.bitwise.right_shift(code, 48), tf.int32)
+    a, b = _split_pair(tf.gather(pairs, index))
+    c, d = _split_pair(tf.gather(pairs, index + padded_width))
+    (al, ah), (bl, bh), (cl, ch), (dl, dh) = (_split_lanes(v) for v in (a, b, c, d))
+    top_l, top_h = _lerp_lanes(al, bl, wx), _lerp_lanes(ah, bh, wx)
+    bottom_l, bottom_h = _lerp_lanes(cl, dl, wx), _lerp_lanes(ch, dh, wx)
+    low, high = _lerp_lanes(top_l, bottom_l, wy), _lerp_lanes(top_h, bottom_h, wy)
+    return tf.bitwise.bitwise_or(low, tf.bitwise.left_shift(high, 8))
+
+
+@xla_unit
+def _gather_packed(flat, index):
+    return tf.gather(flat, index)
+
+
+@xla_unit
+def _unpack_channels(packed, channels: int):
+    return tf.bitcast(packed, tf.uint8)[..., :channels]
+
+
+@xla_unit
+def _blend_float(source, index, weights, padded_width: int, dtype: tf.DType):
+    weights = tf.cast(weights, source.dtype)
+    wx, wy = weights[..., 0:1], weights[..., 1:2]
+    top = source_lerp(tf.gather(source, index), tf.gather(source, index + 1), wx)
+    bottom = source_lerp(
+        tf.gather(source, index + padded_width), tf.gather(source, index + padded_width + 1), wx
+    )
+    return _utils.from_compute(source_lerp(top, bottom, wy), dtype)
+
+
+def source_lerp(a: tf.Tensor, b: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
+    """``a + w * (b - a)`` (linear interpolation).
+
+    Example:
+    >>> float(source_lerp(tf.constant(0.0), tf.constant(4.0), tf.constant(0.25)))
+    1.0
+    """
+    return a + w * (b - a)
+
+
+@xla_unit
+def _gather_float(source, index, dtype: tf.DType):
+    return tf.cast(tf.gather(source, index), dtype)
+
+
+def _packable(images: tf.Tensor) -> bool:
+    channels = images.shape[-1]
+    return images.dtype == tf.uint8 and channels is not None and 1 <= channels <= 4
+
+
+def warp(
+    images,
+    matrices,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Warp ``images`` by affine ``[B, 3, 3]`` output→input matrices: the fast path the layers use.
+
+    Same geometry and fill modes as :func:`transform`, built for throughput: uint8 images blend in
+    fixed point with 8-bit weights (within ±1 of :func:`transform`), other dtypes in float32. The last
+    row of each matrix must be ``[0, 0, 1]`` (use :func:`transform` for projective warps). Compiled
+    with XLA internally, so it is fast in ``tf.data`` too.
+
+    Example:
+    >>> img = tf.reshape(tf.range(4, dtype=tf.float32), [1, 2, 2, 1])
+    >>> warp(img, translation_matrix([1.0], [0.0]), fill_mode="constant")[0, :, :, 0].numpy().tolist()
+    [[0.0, 0.0], [0.0, 2.0]]
+    """
+    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
+    images, single = _utils.to_batch(images)
+    if None in images.shape[1:]:
+        out = _warp_dynamic(images, matrices, interpolation, fill_mode, fill_value)
+        return _utils.from_batch(out, single)
+    matrices = tf.convert_to_tensor(matrices, tf.float32)
+    out = _resample(
+        images, lambda taps: _affine_taps(images, matrices, fill_mode, taps), interpolation, fill_value
+    )
+    return _utils.from_batch(out, single)
+
+
+def _resample(images, taps_for, interpolation: str, fill_value) -> tf.Tensor:
+    """Gather and blend with the taps ``taps_for(kind)`` computes: packed fixed point for uint8, else float."""
+    nearest = interpolation == "nearest"
+    padded_width = images.shape[2] + 2
+    if _packable(images):
+        source = _source(images, fill_value, "flat" if nearest else "pairs")
+        if nearest:
+            packed = _gather_packed(source, taps_for("nearest"))
+        else:
+            packed = _blend_packed(source, taps_for("fixed"), padded_width)
+        return _unpack_channels(packed, images.shape[-1])
+    source = _source(images, fill_value, "flat")
+    if nearest:
+        return _gather_float(source, taps_for("nearest"), images.dtype)
+    index, weights = taps_for("float")
+    return _blend_float(source, index, weights, padded_width, images.dtype)
+
+
+def remap(
+    images,
+    x,
+    y,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Read ``images`` at input coordinates ``x``, ``y`` ``[B, H, W]`` (like ``cv2.remap``): the fast path.
+
+    Coordinates outside the image follow ``fill_mode`` (see :func:`map_coordinates_to_range`:
+    ``"reflect"``: ``d c b a | a b c d``; ``"wrap"``: periodic, like ``np.roll``; ``"nearest"``;
+    ``"constant"``: ``fill_value``). The same result as :func:`sample` within ±1 on uint8 (fixed-point
+    weights) and 1e-3 on floats, at a fraction of the cost: uint8 images with up to four channels are
+    packed and blended in fixed point, other dtypes in float32. The output has the input's spatial size.
+    When the height, width or channels are unknown at trace time, :func:`sample`'s resampler reads them
+    (one XLA unit).
+
+    Example:
+    >>> img = tf.reshape(tf.range(6, dtype=tf.float32), [1, 2, 3, 1])
+    >>> x, y = tf.fill([1, 2, 3], 0.5), tf.zeros([1, 2, 3])
+    >>> remap(img, x, y)[0, 0, 0, 0].numpy().item()
+    0.5
+    """
+    interpolation, fill_mode, images, x, y, single = _coordinate_args(images, x, y, interpolation, fill_mode)
+    if x.shape.rank != 3 or y.shape.rank != 3:
+        raise ValueError(f"`x` and `y` must be [batch, height, width], got {x.shape} and {y.shape}.")
+    if None in images.shape[1:]:
+        fill = _fill_value_for(images.dtype, fill_value)
+        out = xla_unit(_sample_batch, relax_shapes=True)(images, x, y, interpolation, fill_mode, fill)
+        return _utils.from_batch(out, single)
+    out = _resample(
+        images, lambda taps: _coordinate_taps(images, x, y, fill_mode, taps), interpolation, fill_value
+    )
+    return _utils.from_batch(out, single)
+
+
+def _warp_dynamic(images, matrices, interpolation, fill_mode, fill_value):
+    """Unknown height/width at trace time (or projective matrices): the reference resampler."""
+    transforms = check_per_sample(matrix_to_transform(matrices), tf.shape(images)[0], "transforms", (8,))
+    return _resample_projective(images, transforms, interpolation, fill_mode, fill_value)
+
+
+#
+# A translation has the same fractional offset at every pixel of a sample, so a bilinear shift is an
+# integer crop (rows, then columns, of the fill-padded source) followed by a 2x2 stencil with
+# per-sample constant weights. Every tap is folded by the fill mode on its own, which for
+# "reflect" and "nearest" gives the same result as folding the coordinate (TF's kernel).
+
+
+@xla_unit
+def _shift_taps(images, dx, dy, fill_mode: str, nearest: bool):
+    """Row/column indices into the fill-padded source and the fractional weights of a per-sample shift."""
+    height, width = images.shape[1], images.shape[2]
+    extra = 0 if nearest else 1
+
+    def axis_taps(shift, length):
+        start = tf.floor(0.5 - shift) if nearest else tf.floor(-shift)
+        coords = start[:, tf.newaxis] + tf.range(length + extra, dtype=tf.float32)[tf.newaxis, :]
+        folded = map_coordinates_to_range(coords, length, fill_mode)
+        return tf.cast(folded, tf.int32) + 1, -shift - start
+
+    rows, fy = axis_taps(dy, height)
+    cols, fx = axis_taps(dx, width)
+    return rows, cols, tf.stack([fx, fy], axis=-1)
+
+
+@xla_unit
+def _crop_rows_cols(source, rows, cols):
+    return tf.gather(tf.gather(source, rows, axis=1, batch_dims=1), cols, axis=2, batch_dims=1)
+
+
+@xla_unit
+def _stencil_packed(crop, weights):
+    """Blend each pixel with its right, lower and lower-right neighbours, per-sample fixed-point weights."""
+    fixed = tf.cast(weights * _FIXED_ONE + 0.5, tf.int32)[:, tf.newaxis, tf.newaxis, :]
+    wx, wy = fixed[..., 0], fixed[..., 1]
+    low, high = _split_lanes(crop)
+    halves = []
+    for lane in (low, high):
+        top = _lerp_lanes(lane[:, :-1, :-1], lane[:, :-1, 1:], wx)
+        bottom = _lerp_lanes(lane[:, 1:, :-1], lane[:, 1:, 1:], wx)
+        halves.append(_lerp_lanes(top, bottom, wy))
+    return tf.bitwise.bitwise_or(halves[0], tf.bitwise.left_shift(halves[1], 8))
+
+
+@xla_unit
+def _stencil_float(crop, weights, dtype: tf.DType):
+    weights = tf.cast(weights, crop.dtype)[:, tf.newaxis, tf.newaxis, tf.newaxis, :]
+    wx, wy = weights[..., 0], weights[..., 1]
+    top = source_lerp(crop[:, :-1, :-1], crop[:, :-1, 1:], wx)
+    bottom = source_lerp(crop[:, 1:, :-1], crop[:, 1:, 1:], wx)
+    return _utils.from_compute(source_lerp(top, bottom, wy), dtype)
+
+
+def shift(
+    images,
+    dx,
+    dy,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Translate content right by ``dx`` and down by ``dy`` pixels (per-sample ``[B]`` or scalars).
+
+    The same result as :func:`warp` with :func:`translation_matrix` for ``"constant"``, ``"reflect"``
+    and ``"nearest"`` fills (``"wrap"`` blends across the seam instead of clamping), at a fraction of
+    the cost: two row/column gathers and a 2x2 stencil. With ``interpolation="nearest"`` a shift
+    ending in exactly .5 rounds up.
+
+    Example:
+    >>> img = tf.constant([[[[0], [1]], [[2], [3]]]], tf.uint8)
+    >>> shift(img, [1.0], [0.0], fill_mode="constant")[0, :, :, 0].numpy().tolist()
+    [[0, 0], [0, 2]]
+    """
+    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
+    images, single = _utils.to_batch(images)
+    batch = tf.shape(images)[0]
+    dx = tf.broadcast_to(tf.cast(dx, tf.float32), [batch])
+    dy = tf.broadcast_to(tf.cast(dy, tf.float32), [batch])
+    if None in images.shape[1:]:
+        out = _warp_dynamic(images, translation_matrix(dx, dy), interpolation, fill_mode, fill_value)
+        return _utils.from_batch(out, single)
+    nearest = interpolation == "nearest"
+    rows, cols, weights = _shift_taps(images, dx, dy, fill_mode, nearest)
+    crop = _crop_rows_cols(_source(images, fill_value, "grid"), rows, cols)
+    if _packable(images):
+        out = _unpack_channels(crop if nearest else _stencil_packed(crop, weights), images.shape[-1])
+    else:
+        out = tf.cast(crop, images.dtype) if nearest else _stencil_float(crop, weights, images.dtype)
+    return _utils.from_batch(out, single)
+
+
+#
+# When a matrix neither rotates nor shears, every output row reads the same two source rows and
+# every output column the same two source columns. So: gather whole rows (memcpy-like) and blend
+# them vertically, then gather columns within those rows and blend horizontally. Fill-mode folding
+# happens on [B, H] and [B, W] coordinate vectors instead of [B, H, W] grids.
+
+
+@xla_unit
+def _axis_taps(images, matrices, fill_mode: str, nearest: bool):
+    """Padded-source row/column indices ``[B, H]``, ``[B, W]`` and float weights for an axis-aligned map."""
+    height, width = images.shape[1], images.shape[2]
+    m = tf.reshape(matrices, [-1, 9])
+    x = m[:, 0:1] * tf.range(width, dtype=tf.float32)[tf.newaxis] + m[:, 2:3]
+    y = m[:, 4:5] * tf.range(height, dtype=tf.float32)[tf.newaxis] + m[:, 5:6]
+    cols, wx = _first_taps(x, width, fill_mode, nearest)
+    rows, wy = _first_taps(y, height, fill_mode, nearest)
+    return rows, cols, wx, wy
+
+
+def _fixed(weights: tf.Tensor) -> tf.Tensor:
+    return tf.cast(weights * _FIXED_ONE + 0.5, tf.int32)
+
+
+@xla_unit
+def _blend_rows_packed(source, rows, wy):
+    """Vertical pass: ``source[b, rows] * (1 - wy) + source[b, rows + 1] * wy`` on packed pixels."""
+    top = tf.gather(source, rows, axis=1, batch_dims=1)
+    bottom = tf.gather(source, rows + 1, axis=1, batch_dims=1)
+    w = _fixed(wy)[:, :, tf.newaxis]
+    (tl, th), (bl, bh) = _split_lanes(top), _split_lanes(bottom)
+    return tf.bitwise.bitwise_or(_lerp_lanes(tl, bl, w), tf.bitwise.left_shift(_lerp_lanes(th, bh, w), 8))
+
+
+@xla_unit
+def _blend_cols_packed(rows, cols, wx):
+    """Horizontal pass: one int64 gather of (pixel, right neighbour) per output pixel, then blend."""
+    low = tf.bitwise.bitwise_and(tf.cast(rows[..., :-1], tf.int64), 0xFFFFFFFF)
+    pairs = tf.bitwise.bitwise_or(low, tf.bitwise.left_shift(tf.cast(rows[..., 1:], tf.int64), 32))
+    left, right = _split_pair(tf.gather(pairs, cols, axis=2, batch_dims=1))
+    w = _fixed(wx)[:, tf.newaxis, :]
+    (ll, lh), (rl, rh) = _split_lanes(left), _split_lanes(right)
+    return tf.bitwise.bitwise_or(_lerp_lanes(ll, rl, w), tf.bitwise.left_shift(_lerp_lanes(lh, rh, w), 8))
+
+
+@xla_unit
+def _blend_axes_float(source, rows, cols, wx, wy, dtype: tf.DType):
+    wx = tf.cast(wx, source.dtype)[:, tf.newaxis, :, tf.newaxis]
+    wy = tf.cast(wy, source.dtype)[:, :, tf.newaxis, tf.newaxis]
+    top = tf.gather(source, rows, axis=1, batch_dims=1)
+    bottom = tf.gather(source, rows + 1, axis=1, batch_dims=1)
+    vertical = source_lerp(top, bottom, wy)
+    left = tf.gather(vertical, cols, axis=2, batch_dims=1)
+    right = tf.gather(vertical, cols + 1, axis=2, batch_dims=1)
+    return _utils.from_compute(source_lerp(left, right, wx), dtype)
+
+
+def warp_axis_aligned(
+    images,
+    matrices,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """:func:`warp` for matrices that only scale and translate (``a1 = b0 = 0``), computed separably.
+
+    The same geometry, fill modes and fixed-point rounding as :func:`warp` (uint8 results within ±1 of
+    it), about twice as fast: rows are gathered and blended first, then columns.
+
+    Example:
+    >>> from keras_aug.ops.geometry import zoom_matrix
+    >>> img = tf.reshape(tf.range(16, dtype=tf.float32), [1, 4, 4, 1])
+    >>> out = warp_axis_aligned(img, zoom_matrix([2.0], [2.0], 4, 4), fill_mode="nearest")
+    >>> out[0, :, 0, 0].numpy().tolist()
+    [3.75, 5.75, 7.75, 9.75]
+    """
+    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
+    images, single = _utils.to_batch(images)
+    if None in images.shape[1:]:
+        return _utils.from_batch(
+            _warp_dynamic(images, matrices, interpolation, fill_mode, fill_value), single
+        )
+    matrices = tf.convert_to_tensor(matrices, tf.float32)
+    nearest = interpolation == "nearest"
+    rows, cols, wx, wy = _axis_taps(images, matrices, fill_mode, nearest)
+    source = _source(images, fill_value, "grid")
+    if _packable(images):
+        if nearest:
+            packed = _crop_rows_cols(source, rows, cols)
+        else:
+            packed = _blend_cols_packed(_blend_rows_packed(source, rows, wy), cols, wx)
+        out = _unpack_channels(packed, images.shape[-1])
+    elif nearest:
+        out = tf.cast(_crop_rows_cols(source, rows, cols), images.dtype)
+    else:
+        out = _blend_axes_float(source, rows, cols, wx, wy, images.dtype)
+    return _utils.from_batch(out, single)
