@@ -9,6 +9,9 @@ says what was expected and shows what was given. The rules:
 - ``value_range`` (what values images hold) is ``(low, high)`` with ``low < high``; ``None`` means the
   dtype's own range for 8- and 16-bit integer images and ``(0, 255)`` for floats and wider integers
   (Keras' convention). Every layer and op uses :func:`resolve_value_range` for this.
+- Layers check every argument when built. Ops check the parameters given as Python or NumPy values when
+  called (:func:`check_values`, :func:`check_per_sample`); tensor values cannot be checked (they are
+  unknown while tracing and under XLA), so each op documents what it does with them.
 
 Example:
 >>> check_range(0.2, "factor", -1.0, 1.0)
