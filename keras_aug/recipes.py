@@ -29,14 +29,13 @@ from keras_aug.layers.compose import OneOf, Pipeline
 from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.layers.geometric import RandomAffine, RandomFlip
 from keras_aug.layers.histogram import RandomCLAHE
-from keras_aug.ops.color import check_value_range
+from keras_aug.validation import check_optional_value_range, check_seed
 
 
 def _seeds(seed: int | None, count: int) -> list:
+    seed = check_seed(seed)
     if seed is None:
         return [None] * count
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
     return [seed + 7919 * i for i in range(count)]  # distinct per step, stable for a given seed
 
 
@@ -70,7 +69,7 @@ def medical_gray(
 
     Inputs: ``[B, H, W, 1]`` (or RGB ``[B, H, W, 3]``) uint8 or uint16 images at full depth, or floats
     with ``value_range`` (e.g. ``(0, 1)``). ``value_range=None`` (default) means each image dtype's own
-    range (0-255 for uint8, 0-65535 for uint16, ``(0, 255)`` for floats in the intensity steps); pass
+    range (0-255 for uint8, 0-65535 for uint16, ``(0, 255)`` for floats, the package's one rule); pass
     ``(0, 4095)`` for 12-bit data stored in uint16. Pass ``0`` (or ``p=0``) to switch a step's effect off.
 
     Example:
@@ -80,8 +79,7 @@ def medical_gray(
     TensorShape([2, 64, 64, 1])
     """
     seeds = _seeds(seed, 4)
-    if value_range is not None:
-        value_range = tuple(check_value_range(value_range))
+    value_range = check_optional_value_range(value_range)
     low = 0.0 if value_range is None else value_range[0]
     return Pipeline(
         [

@@ -9,6 +9,9 @@ says what was expected and shows what was given. The rules:
 - ``value_range`` (what values images hold) is ``(low, high)`` with ``low < high``; ``None`` means the
   dtype's own range for 8- and 16-bit integer images and ``(0, 255)`` for floats and wider integers
   (Keras' convention). Every layer and op uses :func:`resolve_value_range` for this.
+- Layers check every argument when built. Ops check the parameters given as Python or NumPy values when
+  called (:func:`check_values`, :func:`check_per_sample`); tensor values cannot be checked (they are
+  unknown while tracing and under XLA), so each op documents what it does with them.
 
 Example:
 >>> check_range(0.2, "factor", -1.0, 1.0)
@@ -60,8 +63,9 @@ def check_number(
     *,
     integer: bool = False,
     low_open: bool = False,
+    high_open: bool = False,
 ) -> float | int:
-    """``value`` as a finite float (or int) within ``[low, high]`` (``(low, high]`` with ``low_open``).
+    """``value`` as a finite float (or int) within ``[low, high]`` (open ends with ``low_open``/``high_open``).
 
     Example:
     >>> check_number(2, "sigma", 0.0, low_open=True)
@@ -73,10 +77,73 @@ def check_number(
         ok = float(value).is_integer()
     if ok:
         number = int(value) if integer else float(value)
-        ok = (number > low if low_open else number >= low) and number <= high
+        ok = (number > low if low_open else number >= low) and (
+            number < high if high_open else number <= high
+        )
     if not ok:
-        raise ValueError(f"`{name}` must be {kind}{_bounds_text(low, high, low_open)}, got {value!r}.")
+        raise ValueError(
+            f"`{name}` must be {kind}{_bounds_text(low, high, low_open, high_open)}, got {value!r}."
+        )
     return number
+
+
+def check_optional_number(value, name: str, *args, **kwargs) -> float | int | None:
+    """``None`` or :func:`check_number`.
+
+    Example:
+    >>> check_optional_number(None, "num_classes", 1, integer=True), check_optional_number(3, "n", 1)
+    (None, 3.0)
+    """
+    return None if value is None else check_number(value, name, *args, **kwargs)
+
+
+def check_bool(value, name: str) -> bool:
+    """``value`` if it is ``True`` or ``False`` (also NumPy's), else ``ValueError``.
+
+    Example:
+    >>> check_bool(True, "invert")
+    True
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"`{name}` must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def check_num_classes(num_classes, name: str = "num_classes") -> int | None:
+    """``None`` or a positive integer (the number of classes of one-hot targets).
+
+    Example:
+    >>> check_num_classes(10), check_num_classes(None)
+    (10, None)
+    """
+    if num_classes is not None and not (is_number(num_classes) and float(num_classes).is_integer()):
+        raise ValueError(f"`{name}` must be a positive integer or None, got {num_classes!r}.")
+    return check_optional_number(num_classes, name, 1, integer=True)
+
+
+def check_label_smoothing(value, name: str = "label_smoothing") -> float:
+    """A label-smoothing amount in ``[0, 1)``.
+
+    Example:
+    >>> check_label_smoothing(0.1)
+    0.1
+    """
+    return check_number(value, name, 0.0, 1.0, high_open=True)
+
+
+def check_resampling(interpolation: str, fill_mode: str, fill_value, mask_fill_value) -> tuple:
+    """Checked ``(interpolation, fill_mode, float(fill_value), int(mask_fill_value))`` of a layer that resamples.
+
+    Example:
+    >>> check_resampling("bilinear", "Reflect", 0, 0)
+    ('bilinear', 'reflect', 0.0, 0)
+    """
+    return (
+        check_choice("interpolation", interpolation, INTERPOLATIONS),
+        check_choice("fill_mode", fill_mode, FILL_MODES),
+        check_number(fill_value, "fill_value"),
+        check_number(mask_fill_value, "mask_fill_value", integer=True),
+    )
 
 
 def check_probability(p, name: str = "p") -> float:
@@ -211,6 +278,43 @@ def resolve_value_range(value_range, dtype) -> tuple[float, float]:
     return check_value_range(value_range)
 
 
+def check_values(
+    values,
+    name: str,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+):
+    """An op parameter: Python/NumPy values (any shape) must be finite numbers within the bounds.
+
+    Tensors pass unchecked (their values are unknown while tracing and under XLA); ops document what
+    they do with them. Returns ``values`` unchanged.
+
+    Example:
+    >>> check_values([0.5, 2.0], "gamma", 0.0, low_open=True)
+    [0.5, 2.0]
+    >>> check_values(-1.0, "gamma", 0.0, low_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: `gamma` must hold finite numbers > 0, got -1.0.
+    """
+    if isinstance(values, (tf.Tensor, tf.Variable)):
+        return values
+    try:
+        array = np.asarray(values)
+    except Exception:  # e.g. a list holding symbolic tensors: TF checks it when converting
+        return values
+    ok = array.dtype.kind in "iuf" and bool(np.all(np.isfinite(array)))
+    if ok:
+        ok = bool(np.all(array > low if low_open else array >= low) and np.all(array <= high))
+    if not ok:
+        raise ValueError(
+            f"`{name}` must hold finite numbers{_bounds_text(low, high, low_open)}, got {values!r}."
+        )
+    return values
+
+
 def check_per_sample(
     values, batch_size, name: str, trailing: tuple[int, ...] = (), dtype=tf.float32
 ) -> tf.Tensor:
@@ -257,11 +361,11 @@ def check_per_sample(
     return tf.broadcast_to(values, [batch_size, *trailing])
 
 
-def _bounds_text(low: float, high: float, low_open: bool = False) -> str:
+def _bounds_text(low: float, high: float, low_open: bool = False, high_open: bool = False) -> str:
     if low == -math.inf and high == math.inf:
         return ""
     if high == math.inf:
         return f" {'>' if low_open else '>='} {low:g}"
     if low == -math.inf:
-        return f" <= {high:g}"
-    return f" in {'(' if low_open else '['}{low:g}, {high:g}]"
+        return f" {'<' if high_open else '<='} {high:g}"
+    return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"

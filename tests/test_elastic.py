@@ -321,7 +321,8 @@ def test_layer_config_and_keras_file_round_trip(tmp_path):
     ("kwargs", "match"),
     [
         ({"alpha": -1.0}, "alpha"),
-        ({"alpha": (5.0, 1.0)}, "alpha"),
+        ({"alpha": (1.0, float("nan"))}, "alpha"),
+        ({"alpha": (-1.0, 1.0)}, "alpha"),
         ({"sigma": 0.0}, "sigma"),
         ({"sigma": (1.0, 2.0)}, "sigma"),
         ({"fill_mode": "mirror"}, "fill_mode"),
@@ -332,3 +333,8 @@ def test_layer_config_and_keras_file_round_trip(tmp_path):
 def test_layer_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         RandomElasticTransform(**kwargs)
+
+
+def test_layer_sorts_a_reversed_alpha_pair():
+    # One rule for every range argument (keras_aug.validation.check_range): pairs are sorted, as Keras does.
+    assert RandomElasticTransform(alpha=(5.0, 1.0)).alpha == (1.0, 5.0)

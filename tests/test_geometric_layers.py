@@ -240,7 +240,8 @@ def test_tuple_inputs_pass_labels_through(batch):
     "build,argument",
     [
         (lambda: RandomRotation(0.7), "factor"),
-        (lambda: RandomRotation((0.3, 0.1)), "factor"),
+        (lambda: RandomRotation((0.1, float("nan"))), "factor"),
+        (lambda: RandomTranslation(float("inf"), 0.1), "height_factor"),
         (lambda: RandomTranslation(1.5, 0.1), "height_factor"),
         (lambda: RandomTranslation(0.1, "a"), "width_factor"),
         (lambda: RandomZoom(-1.0), "height_factor"),
@@ -258,6 +259,12 @@ def test_tuple_inputs_pass_labels_through(batch):
 def test_bad_arguments_raise_at_construction(build, argument):
     with pytest.raises(ValueError, match=argument):
         build()
+
+
+def test_reversed_pairs_are_sorted_like_keras():
+    # One rule for every range argument (keras_aug.validation.check_range): a reversed pair is sorted.
+    assert RandomRotation((0.3, 0.1)).factor == (0.1, 0.3)
+    assert RandomZoom((0.2, -0.1)).height_factor == (-0.1, 0.2)
 
 
 def test_bad_inputs_raise_clear_errors(batch):

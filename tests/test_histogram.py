@@ -131,11 +131,11 @@ def test_clahe_gray_float_input():
     image = gray_images(64, 96)[0]
     as_float = image.astype(np.float32) / 255
     expected = A.CLAHE(clip_limit=(2, 2), tile_grid_size=(8, 8), p=1.0)(image=as_float)["image"]
-    out = run(clahe, "xla", as_float[None, ..., None], 2.0)
+    out = run(clahe, "xla", as_float[None, ..., None], 2.0, value_range=(0, 1))
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out[0, ..., 0], expected)
-    # Other ranges: the same levels, rescaled.
-    out255 = clahe(image[..., None].astype(np.float32), 2.0, value_range=(0, 255)).numpy()[..., 0]
+    # Floats default to (0, 255), the package's one value-range rule (Keras'): the same levels, in 0..255.
+    out255 = clahe(image[..., None].astype(np.float32), 2.0).numpy()[..., 0]
     np.testing.assert_allclose(out255, opencv_clahe(image, 2.0, (8, 8)), atol=1e-4)
 
 
@@ -168,7 +168,7 @@ def test_clahe_rgb_grids(grid):
 def test_clahe_rgb_float_input():
     image = rgb_images(64, 96)[1].astype(np.float32) / 255
     expected = A.CLAHE(clip_limit=(4, 4), p=1.0)(image=image)["image"]
-    np.testing.assert_array_equal(run(clahe, "xla", image, 4.0), expected)
+    np.testing.assert_array_equal(run(clahe, "xla", image, 4.0, value_range=(0, 1)), expected)
 
 
 def _all_colours() -> np.ndarray:
@@ -236,8 +236,11 @@ def test_equalize_rgb_per_channel():
 
 def test_equalize_float_input():
     image = gray_images(32, 48)[0]
-    out = equalize(image[..., None].astype(np.float32) / 255).numpy()[..., 0]
+    out = equalize(image[..., None].astype(np.float32) / 255, value_range=(0, 1)).numpy()[..., 0]
     np.testing.assert_array_equal(out, cv2.equalizeHist(image).astype(np.float32) / 255)
+    # Floats default to (0, 255) (the package's one value-range rule, as Keras).
+    out = equalize(image[..., None].astype(np.float32)).numpy()[..., 0]
+    np.testing.assert_array_equal(out, cv2.equalizeHist(image).astype(np.float32))
 
 
 # ---------------------------------------------------------------------------------------------- bad input
@@ -385,7 +388,14 @@ def test_layer_dtypes_ranks_masks_and_unknown_shapes(batch, name):
         expected = clahe(batch, params["clip_limit"], (4, 4)).numpy()
     else:
         expected = equalize(batch).numpy()
-    np.testing.assert_array_equal(LAYERS[name](seed=4)(floats).numpy(), expected.astype(np.float32) / 255)
+    out = LAYERS[name](seed=4, value_range=(0, 1))(floats).numpy()
+    np.testing.assert_array_equal(out, expected.astype(np.float32) / 255)
+    # Float input in 0..255 with the default value_range (Keras' (0, 255)) comes back in 0..255.
+    floats255 = batch.astype(np.float32)
+    params = LAYERS[name](seed=4).draw_params(tf.constant(floats255))
+    if name == "clahe":
+        expected = clahe(batch, params["clip_limit"], (4, 4)).numpy()
+    np.testing.assert_array_equal(LAYERS[name](seed=4)(floats255).numpy(), expected.astype(np.float32))
     gray = batch[..., :1]  # gray: fewer XLA units to compile per dtype
     for images in (tf.cast(gray / 255, tf.bfloat16), tf.cast(gray, tf.int32)):
         out = LAYERS[name](seed=4)(images)
@@ -404,7 +414,8 @@ def test_layer_dtypes_ranks_masks_and_unknown_shapes(batch, name):
     "build, argument",
     [
         (lambda: RandomCLAHE(clip_limit=0.5), "clip_limit"),
-        (lambda: RandomCLAHE(clip_limit=(4, 2)), "clip_limit"),
+        (lambda: RandomCLAHE(clip_limit=(-1, 2)), "clip_limit"),
+        (lambda: RandomCLAHE(clip_limit=(1, float("nan"))), "clip_limit"),
         (lambda: RandomCLAHE(clip_limit="4"), "clip_limit"),
         (lambda: RandomCLAHE(tile_grid_size=(8, 0)), "tile_grid_size"),
         (lambda: RandomCLAHE(value_range=(1, 1)), "value_range"),
@@ -415,6 +426,11 @@ def test_layer_dtypes_ranks_masks_and_unknown_shapes(batch, name):
 def test_layer_bad_arguments(build, argument):
     with pytest.raises(ValueError, match=argument):
         build()
+
+
+def test_layer_reversed_clip_limit_pair_is_sorted():
+    # One rule for every range argument: a (lower, upper) pair is sorted, as Keras sorts factor pairs.
+    assert RandomCLAHE(clip_limit=(4, 2)).clip_limit == (2.0, 4.0)
 
 
 def test_random_clahe_bad_channels():

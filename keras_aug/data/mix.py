@@ -14,18 +14,13 @@ import tensorflow as tf
 
 from keras_aug.ops import mix, sampling
 from keras_aug.ops import random as krandom
-
-
-def _check_alpha(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"`{name}` must be a number >= 0 (0 disables it), got {value!r}.")
-    return float(value)
-
-
-def _check_probability(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"`{name}` must be a probability in [0, 1], got {value!r}.")
-    return float(value)
+from keras_aug.validation import (
+    check_label_smoothing,
+    check_num_classes,
+    check_number,
+    check_probability,
+    check_seed,
+)
 
 
 class MixBatches:
@@ -62,25 +57,15 @@ class MixBatches:
         label_smoothing: float = 0.0,
         seed: int | None = None,
     ):
-        self.mixup_alpha = _check_alpha("mixup_alpha", mixup_alpha)
-        self.cutmix_alpha = _check_alpha("cutmix_alpha", cutmix_alpha)
+        self.mixup_alpha = check_number(mixup_alpha, "mixup_alpha", 0.0)
+        self.cutmix_alpha = check_number(cutmix_alpha, "cutmix_alpha", 0.0)
         if not (self.mixup_alpha or self.cutmix_alpha):
             raise ValueError("At least one of `mixup_alpha` and `cutmix_alpha` must be > 0.")
-        self.prob = _check_probability("prob", prob)
-        self.switch_prob = _check_probability("switch_prob", switch_prob)
-        if num_classes is not None and (
-            isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1
-        ):
-            raise ValueError(f"`num_classes` must be a positive integer or None, got {num_classes!r}.")
-        self.num_classes = num_classes
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)):
-            raise ValueError(f"`label_smoothing` must be a number in [0, 1), got {label_smoothing!r}.")
-        if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(f"`label_smoothing` must be in [0, 1), got {label_smoothing!r}.")
-        self.label_smoothing = float(label_smoothing)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
-        self.seed = seed
+        self.prob = check_probability(prob, "prob")
+        self.switch_prob = check_probability(switch_prob, "switch_prob")
+        self.num_classes = check_num_classes(num_classes)
+        self.label_smoothing = check_label_smoothing(label_smoothing)
+        self.seed = check_seed(seed)
         # Created here, not on the first call: that call usually happens while tf.data traces the map.
         self._seed_generator = keras.random.SeedGenerator(seed)
 

@@ -12,59 +12,12 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from keras_aug import validation
 from keras_aug.layers import inputs as layer_inputs
 from keras_aug.layers import keras_api, seeding
 from keras_aug.layers.inputs import BOXES, IMAGES, LABELS, MASKS
 from keras_aug.ops import boxes, select
 from keras_aug.ops import random as krandom
-
-
-def check_probability(p, name: str = "p") -> float:
-    """Return ``p`` as a float, or raise ``ValueError`` unless it lies in ``[0, 1]``."""
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"`{name}` must be a probability in [0, 1], got {p!r}.")
-    return float(p)
-
-
-def check_range(value, name: str, low: float, high: float, symmetric: bool = True) -> tuple[float, float]:
-    """Turn a float ``f`` into ``(-f, f)`` (or check a ``(lower, upper)`` pair) within ``[low, high]``.
-
-    Example:
-    >>> check_range(0.2, "factor", -1.0, 1.0)
-    (-0.2, 0.2)
-    """
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        pair = (-abs(float(value)), abs(float(value))) if symmetric else (float(value), float(value))
-    elif (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-    ):
-        pair = (float(value[0]), float(value[1]))
-    else:
-        raise ValueError(f"`{name}` must be a number or a (lower, upper) pair of numbers, got {value!r}.")
-    if pair[0] > pair[1]:
-        raise ValueError(f"`{name}` lower bound must not exceed its upper bound, got {value!r}.")
-    if pair[0] < low or pair[1] > high:
-        raise ValueError(f"`{name}` must lie within [{low}, {high}], got {value!r}.")
-    return pair
-
-
-def check_resampling(interpolation: str, fill_mode: str, fill_value, mask_fill_value) -> tuple:
-    """Checked ``(interpolation, fill_mode, float(fill_value), mask_fill_value)`` of a layer that resamples.
-
-    Example:
-    >>> check_resampling("bilinear", "reflect", 0, 0)
-    ('bilinear', 'reflect', 0.0, 0)
-    """
-    interpolation = validation.check_choice("interpolation", interpolation, validation.INTERPOLATIONS)
-    fill_mode = validation.check_choice("fill_mode", fill_mode, validation.FILL_MODES)
-    if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float)):
-        raise ValueError(f"`fill_value` must be a number, got {fill_value!r}.")
-    if isinstance(mask_fill_value, bool) or not isinstance(mask_fill_value, int):
-        raise ValueError(f"`mask_fill_value` must be an integer, got {mask_fill_value!r}.")
-    return interpolation, fill_mode, float(fill_value), mask_fill_value
+from keras_aug.validation import check_choice, check_probability, check_seed
 
 
 class BaseAugmentation(keras_api.KerasLayerAPI, keras.layers.Layer):
@@ -119,14 +72,10 @@ class BaseAugmentation(keras_api.KerasLayerAPI, keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         if bounding_box_format is not None:
-            bounding_box_format = validation.check_choice(
-                "bounding_box_format", bounding_box_format, boxes.FORMATS
-            )
+            bounding_box_format = check_choice("bounding_box_format", bounding_box_format, boxes.FORMATS)
         self.bounding_box_format = bounding_box_format
         self.p = check_probability(self.default_p if p is None else p)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"`seed` must be an integer or None, got {seed!r}.")
-        self.seed = seed
+        self.seed = check_seed(seed)
         self.data_format = keras_api.check_data_format(data_format)
         self.seed_generator = seeding.seed_generator(seed)
         # Every draw and every op is XLA-compilable (counter-based hashing, no ImageProjectiveTransform),

@@ -12,37 +12,20 @@ for uint16, ``(-32768, 32767)`` for int16) and ``(0, 255)`` for floats and int32
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from keras_aug.layers.base import BaseAugmentation
 from keras_aug.layers.normalization import Normalization  # noqa: F401  (its own module; kept importable here)
 from keras_aug.ops import color
 from keras_aug.ops import random as krandom
-
-
-def _number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def _pair(value, name: str, expected: str) -> tuple[float, float]:
-    """A two-number list/tuple as sorted floats (Keras sorts factor pairs), else ``ValueError``."""
-    if not isinstance(value, (tuple, list)) or len(value) != 2 or not all(_number(v) for v in value):
-        raise ValueError(f"`{name}` must be {expected}, got {value!r}.")
-    low, high = sorted(float(v) for v in value)
-    return low, high
-
-
-def _range(value, name: str, expected: str, scalar_to_pair, low=-np.inf, high=np.inf) -> tuple[float, float]:
-    """Turn a number (via ``scalar_to_pair``) or a pair into ``(lower, upper)`` within ``[low, high]``."""
-    pair = scalar_to_pair(float(value)) if _number(value) else _pair(value, name, expected)
-    if pair[0] < low or pair[1] > high:
-        raise ValueError(f"`{name}` must be {expected}, got {value!r}.")
-    return pair
-
-
-def _check_layer_value_range(value_range) -> tuple[float, float] | None:
-    return None if value_range is None else color.check_value_range(value_range)
+from keras_aug.validation import (
+    check_bool,
+    check_number,
+    check_optional_value_range,
+    check_range,
+    is_number,
+    resolve_value_range,
+)
 
 
 class _ColorAugmentation(BaseAugmentation):
@@ -50,7 +33,7 @@ class _ColorAugmentation(BaseAugmentation):
 
     def range_for(self, images) -> tuple[float, float]:
         """The ``(low, high)`` these images hold: ``value_range``, or by default their dtype's range."""
-        return color.resolve_value_range(self.value_range, images.dtype)
+        return resolve_value_range(self.value_range, images.dtype)
 
     def get_config(self):
         value_range = None if self.value_range is None else list(self.value_range)
@@ -95,9 +78,8 @@ class RandomBrightness(_ColorAugmentation):
 
     def __init__(self, factor, value_range=None, seed=None, p=None, **kwargs):  # Keras' order
         super().__init__(p=p, seed=seed, **kwargs)
-        expected = "a float in [-1, 1] or a pair (lower, upper) of floats in [-1, 1]"
-        self.factor = _range(factor, "factor", expected, lambda f: (-abs(f), abs(f)), -1.0, 1.0)
-        self.value_range = _check_layer_value_range(value_range)
+        self.factor = check_range(factor, "factor", -1.0, 1.0)
+        self.value_range = check_optional_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
         low, high = self.range_for(images)
@@ -137,13 +119,11 @@ class RandomContrast(_ColorAugmentation):
 
     def __init__(self, factor, value_range=None, seed=None, p=None, **kwargs):  # Keras' order
         super().__init__(p=p, seed=seed, **kwargs)
-        expected = "a float in [0, 1] or a pair (lower, upper) with lower in [0, 1] and upper >= 0"
-        if _number(factor) and not 0.0 <= factor <= 1.0:
-            raise ValueError(f"`factor` must be {expected}, got {factor!r}.")
-        self.factor = _range(factor, "factor", expected, lambda f: (f, f), 0.0)
-        if self.factor[0] > 1.0:
-            raise ValueError(f"`factor` must be {expected}, got {factor!r}.")
-        self.value_range = _check_layer_value_range(value_range)
+        if is_number(factor):
+            check_number(factor, "factor", 0.0, 1.0)
+        self.factor = check_range(factor, "factor", 0.0, scalar="same")
+        check_number(self.factor[0], "factor (lower)", 0.0, 1.0)
+        self.value_range = check_optional_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
         return {"factor": _uniform(seed, images, (1.0 - self.factor[0], 1.0 + self.factor[1]))}
@@ -208,26 +188,11 @@ class RandomBrightnessContrast(_ColorAugmentation):
         **kwargs,
     ):
         super().__init__(p=p, seed=seed, **kwargs)
-        symmetric = lambda f: (-abs(f), abs(f))  # noqa: E731
-        self.brightness_limit = _range(
-            brightness_limit, "brightness_limit", "a float or a pair (lower, upper) of floats", symmetric
-        )
-        self.contrast_limit = _range(
-            contrast_limit,
-            "contrast_limit",
-            "a float or a pair (lower, upper) of floats >= -1",
-            symmetric,
-            -1.0,
-        )
-        for name, value in (
-            ("brightness_by_max", brightness_by_max),
-            ("ensure_safe_range", ensure_safe_range),
-        ):
-            if not isinstance(value, bool):
-                raise ValueError(f"`{name}` must be True or False, got {value!r}.")
-        self.brightness_by_max = brightness_by_max
-        self.ensure_safe_range = ensure_safe_range
-        self.value_range = _check_layer_value_range(value_range)
+        self.brightness_limit = check_range(brightness_limit, "brightness_limit")
+        self.contrast_limit = check_range(contrast_limit, "contrast_limit", -1.0)
+        self.brightness_by_max = check_bool(brightness_by_max, "brightness_by_max")
+        self.ensure_safe_range = check_bool(ensure_safe_range, "ensure_safe_range")
+        self.value_range = check_optional_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
         low, high = self.range_for(images)
@@ -281,11 +246,9 @@ class RandomGamma(_ColorAugmentation):
 
     def __init__(self, gamma_limit=(80, 120), p=None, value_range=None, seed=None, **kwargs):
         super().__init__(p=p, seed=seed, **kwargs)
-        expected = "a positive number or a pair (lower, upper) of positive percentages, e.g. (80, 120)"
-        self.gamma_limit = _range(gamma_limit, "gamma_limit", expected, lambda g: (min(1.0, g), max(1.0, g)))
-        if self.gamma_limit[0] <= 0:
-            raise ValueError(f"`gamma_limit` must be {expected}, got {gamma_limit!r}.")
-        self.value_range = _check_layer_value_range(value_range)
+        self.gamma_limit = check_range(gamma_limit, "gamma_limit", 0.0, scalar="from_one")
+        check_number(self.gamma_limit[0], "gamma_limit (lower)", 0.0, low_open=True)
+        self.value_range = check_optional_value_range(value_range)
 
     def get_params(self, batch_size, images, seed):
         return {"gamma": _uniform(seed, images, self.gamma_limit) * 0.01}

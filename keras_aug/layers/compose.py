@@ -23,12 +23,15 @@ seeds.
 
 from __future__ import annotations
 
+import math
+
 import keras
 import tensorflow as tf
 
 from keras_aug.layers.base import BaseAugmentation
 from keras_aug.layers.inputs import IMAGES, to_batch, unpack
 from keras_aug.ops import random as krandom
+from keras_aug.validation import is_number
 
 
 def _check_layer(layer, name: str):
@@ -41,10 +44,6 @@ def _check_layers(layers, name: str = "layers") -> list:
     if isinstance(layers, keras.layers.Layer) or not isinstance(layers, (list, tuple)) or not layers:
         raise ValueError(f"`{name}` must be a non-empty list of Keras layers, got {layers!r}.")
     return [_check_layer(layer, f"{name}[{i}]") for i, layer in enumerate(layers)]
-
-
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 #: ``keras.layers.Pipeline`` (Keras >= 3.6), or None on older Keras, which has no dict-aware pipeline.
@@ -312,7 +311,7 @@ class OneOf(_Composite):
         if (
             not isinstance(weights, (list, tuple))
             or len(weights) != count
-            or not all(_number(w) and w >= 0 for w in weights)
+            or not all(is_number(w) and 0 <= w < math.inf for w in weights)
             or not sum(weights) > 0
         ):
             raise ValueError(

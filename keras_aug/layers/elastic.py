@@ -5,19 +5,10 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from keras_aug.layers.base import BaseAugmentation, check_range, check_resampling
+from keras_aug.layers.base import BaseAugmentation
 from keras_aug.ops import elastic
 from keras_aug.ops import random as krandom
-from keras_aug.validation import check_optional_value_range
-
-
-def _keras_range(value, name: str, high: float) -> tuple[float, float]:
-    """Keras' ``factor`` / ``scale``: a number ``f`` means ``(0, f)``; a pair is sorted; within ``[0, high]``."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = (0.0, value)
-    if isinstance(value, (tuple, list)) and all(isinstance(v, (int, float)) for v in value):
-        value = tuple(sorted(value))
-    return check_range(value, name, 0.0, high, symmetric=False)
+from keras_aug.validation import check_number, check_optional_value_range, check_range, check_resampling
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -71,16 +62,14 @@ class RandomElasticTransform(BaseAugmentation):
         if factor is not None:
             if kwargs.get("p") is not None:
                 raise ValueError("Pass either `p` or Keras' `factor` (a probability), not both.")
-            kwargs["p"] = sum(_keras_range(factor, "factor", 1.0)) / 2
+            kwargs["p"] = sum(check_range(factor, "factor", 0.0, 1.0, scalar="from_zero")) / 2
         super().__init__(**kwargs)
-        self.alpha = check_range(alpha, "alpha", 0.0, float("inf"), symmetric=False)
+        self.alpha = check_range(alpha, "alpha", 0.0, scalar="same")
         if scale is not None:
-            low, high = _keras_range(scale, "scale", float("inf"))
+            low, high = check_range(scale, "scale", 0.0, scalar="from_zero")
             self.alpha = (self.alpha[0] * low, self.alpha[1] * high)
         self.value_range = check_optional_value_range(value_range)
-        if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0:
-            raise ValueError(f"`sigma` must be a number > 0 (pixels), got {sigma!r}.")
-        self.sigma = float(sigma)
+        self.sigma = check_number(sigma, "sigma", 0.0, low_open=True)
         self.interpolation, self.fill_mode, self.fill_value, self.mask_fill_value = check_resampling(
             interpolation, fill_mode, fill_value, mask_fill_value
         )

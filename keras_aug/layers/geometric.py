@@ -11,10 +11,18 @@ import math
 import keras
 import tensorflow as tf
 
-from keras_aug import validation
-from keras_aug.layers.base import BaseAugmentation, check_probability, check_range, check_resampling
+from keras_aug.layers.base import BaseAugmentation
 from keras_aug.ops import boxes, geometry
 from keras_aug.ops import random as krandom
+from keras_aug.validation import (
+    INTERPOLATIONS,
+    check_choice,
+    check_number,
+    check_probability,
+    check_range,
+    check_resampling,
+    is_number,
+)
 
 _FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -44,9 +52,7 @@ class BaseGeometric(BaseAugmentation):
     ):
         super().__init__(**kwargs)
         self.min_visibility = check_probability(min_visibility, "min_visibility")
-        if isinstance(min_area, bool) or not isinstance(min_area, (int, float)) or min_area < 0:
-            raise ValueError(f"`min_area` must be a non-negative number of pixels, got {min_area!r}.")
-        self.min_area = float(min_area)
+        self.min_area = check_number(min_area, "min_area", 0.0)
         self.interpolation, self.fill_mode, self.fill_value, self.mask_fill_value = check_resampling(
             interpolation, fill_mode, fill_value, mask_fill_value
         )
@@ -119,7 +125,7 @@ class RandomFlip(BaseAugmentation):
 
     def __init__(self, mode: str = "horizontal_and_vertical", **kwargs):
         super().__init__(**kwargs)
-        self.mode = validation.check_choice("mode", mode, _FLIP_MODES)
+        self.mode = check_choice("mode", mode, _FLIP_MODES)
 
     def sample_probability(self) -> float:
         if self.mode == "horizontal_and_vertical":
@@ -218,11 +224,10 @@ class RandomPadCrop(BaseGeometric):
     matrix_kind = "translation"
 
     def __init__(self, padding: int = 4, fill_mode: str = "constant", **kwargs):
-        kwargs.pop("interpolation", None)
+        # Whole-pixel shifts: every interpolation samples the same pixels, so any valid one is accepted.
+        check_choice("interpolation", kwargs.pop("interpolation", "nearest"), INTERPOLATIONS)
         super().__init__(fill_mode=fill_mode, interpolation="nearest", **kwargs)
-        if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
-            raise ValueError(f"`padding` must be a non-negative integer number of pixels, got {padding!r}.")
-        self.padding = padding
+        self.padding = check_number(padding, "padding", 0, integer=True)
 
     def get_matrix(self, batch_size, height, width, seed):
         seeds = krandom.split(seed, 2)
@@ -327,14 +332,9 @@ class RandomAffine(BaseGeometric):
     def __init__(self, degrees=15.0, translate=0.1, scale=(0.9, 1.1), shear=0.0, **kwargs):
         super().__init__(**kwargs)
         self.degrees = check_range(degrees, "degrees", -180.0, 180.0)
-        tx, ty = (
-            (translate, translate) if isinstance(translate, (int, float)) else _pair(translate, "translate")
-        )
-        self.translate = (
-            check_range(tx, "translate", 0.0, 1.0, symmetric=False)[0],
-            check_range(ty, "translate", 0.0, 1.0, symmetric=False)[0],
-        )
-        self.scale = check_range(scale, "scale", 1e-3, 1e3, symmetric=False)
+        tx, ty = (translate, translate) if is_number(translate) else _pair(translate, "translate")
+        self.translate = (check_number(tx, "translate", 0.0, 1.0), check_number(ty, "translate", 0.0, 1.0))
+        self.scale = check_range(scale, "scale", 1e-3, 1e3, scalar="same")
         self.shear = check_range(shear, "shear", -89.0, 89.0)
 
     def get_matrix(self, batch_size, height, width, seed):

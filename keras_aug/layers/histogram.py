@@ -1,43 +1,34 @@
 """Histogram layers: RandomCLAHE (OpenCV's CLAHE with a random clip limit per sample) and Equalize.
 
-Both keep the input dtype. uint8 and other integer images hold levels 0..255, uint16 / int16 images their
-dtype's range and float images [0, 1], unless ``value_range`` says otherwise (the ops bin them to 256
-levels and map them back; RandomCLAHE keeps every level of 16-bit gray images, as OpenCV does for uint16).
+Both keep the input dtype and return values in the range they were given. ``value_range`` follows the
+package's one rule (:func:`keras_aug.validation.resolve_value_range`): ``None`` means the dtype's range for
+8- and 16-bit integers and ``(0, 255)`` for floats and wider integers, as Keras; pass ``(0, 1)`` for float
+images in [0, 1] (the ops bin other values to 256 levels and map them back; RandomCLAHE keeps every level
+of 16-bit gray images, as OpenCV does for uint16).
 """
 
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from keras_aug.layers.base import BaseAugmentation
 from keras_aug.ops import histogram
 from keras_aug.ops import random as krandom
-from keras_aug.ops.color import check_value_range
-from keras_aug.validation import check_number
-
-
-def _number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+from keras_aug.validation import (
+    check_choice,
+    check_number,
+    check_optional_value_range,
+    check_range,
+    is_number,
+)
 
 
 def _check_clip_limit(clip_limit) -> tuple[float, float]:
-    """A number ``c >= 1`` means ``(1, c)`` (albumentations); a pair is ``(lower, upper)``, ``0 <= lower <= upper``."""
-    expected = "a number >= 1 or a pair (lower, upper) with 0 <= lower <= upper"
-    if _number(clip_limit):
-        bounds = (1.0, float(clip_limit))
-    elif isinstance(clip_limit, (tuple, list)) and len(clip_limit) == 2 and all(map(_number, clip_limit)):
-        bounds = (float(clip_limit[0]), float(clip_limit[1]))
-    else:
-        raise ValueError(f"`clip_limit` must be {expected}, got {clip_limit!r}.")
-    if not (0.0 <= bounds[0] <= bounds[1] and np.isfinite(bounds[1])):
-        raise ValueError(f"`clip_limit` must be {expected}, got {clip_limit!r}.")
-    return bounds
-
-
-def _check_value_range(value_range) -> tuple[float, float] | None:
-    return None if value_range is None else check_value_range(value_range)
+    """A number ``c >= 1`` means ``(1, c)`` (albumentations); a pair ``(lower, upper)`` >= 0 is sorted."""
+    if is_number(clip_limit):
+        check_number(clip_limit, "clip_limit", 1.0)
+    return check_range(clip_limit, "clip_limit", 0.0, scalar=lambda c: (1.0, c))
 
 
 class _HistogramAugmentation(BaseAugmentation):
@@ -46,7 +37,7 @@ class _HistogramAugmentation(BaseAugmentation):
 
     def __init__(self, value_range=None, p=None, seed=None, **kwargs):
         super().__init__(p=p, seed=seed, **kwargs)
-        self.value_range = _check_value_range(value_range)
+        self.value_range = check_optional_value_range(value_range)
 
     def compute_output_spec(self, inputs, training=True):
         # Fresh symbolic tensors: the base returns ``inputs`` itself, which a functional model sees as a cycle.
@@ -70,8 +61,8 @@ class RandomCLAHE(_HistogramAugmentation):
         clip_limit: OpenCV's ``clipLimit`` range ``(lower, upper)``, drawn uniformly per sample; a number
             ``c`` means ``(1, c)`` as in albumentations. Default ``(1, 4)``.
         tile_grid_size: OpenCV's ``tileGridSize``: ``(tiles along x, tiles along y)``, or one int.
-        value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, the dtype's
-            range for uint16 / int16, ``(0, 255)`` for other integers.
+        value_range: ``(low, high)`` of the input values; default ``None``: the dtype's range for 8/16-bit
+            integers (0-65535 for uint16), else ``(0, 255)`` (Keras); pass ``(0, 1)`` for floats in [0, 1].
         p: per-sample probability (default 1.0). seed: integer seed.
 
     Example:
@@ -113,8 +104,8 @@ class Equalize(_HistogramAugmentation):
         mode: ``"cv"`` (OpenCV, albumentations' ``Equalize``; default) or ``"pil"`` (PIL, torchvision,
             ``tfa.image.equalize``).
         bins: histogram levels ``value_range`` is quantized to (Keras' ``Equalization(bins=)``, default 256).
-        value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, the dtype's
-            range for uint16 / int16, ``(0, 255)`` for other integers.
+        value_range: ``(low, high)`` of the input values; default ``None``: the dtype's range for 8/16-bit
+            integers (0-65535 for uint16), else ``(0, 255)`` (Keras); pass ``(0, 1)`` for floats in [0, 1].
         p: per-sample probability (default 1.0). seed: integer seed.
 
     Example:
@@ -126,9 +117,7 @@ class Equalize(_HistogramAugmentation):
 
     def __init__(self, mode="cv", value_range=None, p=None, seed=None, bins=histogram.BINS, **kwargs):
         super().__init__(value_range=value_range, p=p, seed=seed, **kwargs)
-        if mode not in ("cv", "pil"):
-            raise ValueError(f"`mode` must be 'cv' or 'pil', got {mode!r}.")
-        self.mode = mode
+        self.mode = check_choice("mode", mode, ("cv", "pil"))
         self.bins = check_number(bins, "bins", 2, 2**24, integer=True)
 
     def get_params(self, batch_size, images, seed):

@@ -7,36 +7,24 @@ after ``dataset.batch()`` (or inside a model) on a dict ``{"images", "labels"}``
 
 from __future__ import annotations
 
+import math
+
 import keras
 import tensorflow as tf
 
 from keras_aug.layers.base import BaseAugmentation
 from keras_aug.ops import mix, sampling
 from keras_aug.ops import random as krandom
+from keras_aug.validation import (
+    check_label_smoothing,
+    check_num_classes,
+    check_number,
+    check_optional_number,
+    check_optional_value_range,
+    is_number,
+)
 
 _RANDOM_FILLS = ("random", "random_uniform")
-
-
-def _check_alpha(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"`{name}` must be a number > 0 (the Beta(alpha, alpha) parameter), got {value!r}.")
-    return float(value)
-
-
-def _check_num_classes(num_classes) -> int | None:
-    if num_classes is not None and (
-        isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1
-    ):
-        raise ValueError(f"`num_classes` must be a positive integer or None, got {num_classes!r}.")
-    return num_classes
-
-
-def _check_smoothing(label_smoothing) -> float:
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)):
-        raise ValueError(f"`label_smoothing` must be a number in [0, 1), got {label_smoothing!r}.")
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(f"`label_smoothing` must be in [0, 1), got {label_smoothing!r}.")
-    return float(label_smoothing)
 
 
 class _BatchMixer(BaseAugmentation):
@@ -44,9 +32,9 @@ class _BatchMixer(BaseAugmentation):
 
     def __init__(self, alpha, num_classes=None, label_smoothing=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.alpha = _check_alpha("alpha", alpha)
-        self.num_classes = _check_num_classes(num_classes)
-        self.label_smoothing = _check_smoothing(label_smoothing)
+        self.alpha = check_number(alpha, "alpha", 0.0, low_open=True)  # Beta(alpha, alpha)
+        self.num_classes = check_num_classes(num_classes)
+        self.label_smoothing = check_label_smoothing(label_smoothing)
 
     def get_params(self, batch_size, images, seed) -> dict:
         seeds = krandom.split(seed, 2)
@@ -207,6 +195,10 @@ def _check_size_range(name: str, value) -> tuple:
     )
 
 
+def _finite(value) -> bool:
+    return is_number(value) and math.isfinite(value)
+
+
 def _check_fill(value):
     if isinstance(value, str):
         if value not in _RANDOM_FILLS:
@@ -214,9 +206,9 @@ def _check_fill(value):
                 f"`fill` must be a number, a per-channel tuple or one of {_RANDOM_FILLS}, got {value!r}."
             )
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if _finite(value):
         return float(value)
-    if isinstance(value, (tuple, list)) and value and all(isinstance(v, (int, float)) for v in value):
+    if isinstance(value, (tuple, list)) and value and all(map(_finite, value)):
         return tuple(float(v) for v in value)
     raise ValueError(
         f"`fill` must be a number, a per-channel tuple or one of {_RANDOM_FILLS}, got {value!r}."
@@ -267,19 +259,8 @@ class RandomCutout(BaseAugmentation):
         self.hole_height_range = _check_size_range("hole_height_range", hole_height_range)
         self.hole_width_range = _check_size_range("hole_width_range", hole_width_range)
         self.fill = _check_fill(fill)
-        if fill_mask is not None and (isinstance(fill_mask, bool) or not isinstance(fill_mask, int)):
-            raise ValueError(f"`fill_mask` must be an integer or None, got {fill_mask!r}.")
-        self.fill_mask = fill_mask
-        if value_range is not None and (
-            not isinstance(value_range, (tuple, list))
-            or len(value_range) != 2
-            or not all(isinstance(v, (int, float)) for v in value_range)
-            or not value_range[0] < value_range[1]
-        ):
-            raise ValueError(
-                f"`value_range` must be None or a (low, high) pair with low < high, got {value_range!r}."
-            )
-        self.value_range = None if value_range is None else (float(value_range[0]), float(value_range[1]))
+        self.fill_mask = check_optional_number(fill_mask, "fill_mask", integer=True)
+        self.value_range = check_optional_value_range(value_range)
 
     def _hole_sizes(self, seed, shape, size_range, side):
         side = tf.cast(side, tf.int32)

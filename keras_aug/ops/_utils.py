@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import tensorflow as tf
 
-FILL_MODES = ("constant", "reflect", "wrap", "nearest")
-INTERPOLATIONS = ("nearest", "bilinear")
-
-
-def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
-    """Return ``value`` lower-cased if it is one of ``choices``, else raise ``ValueError``."""
-    choices = tuple(choices)
-    if not isinstance(value, str) or value.lower() not in choices:
-        raise ValueError(f"`{name}` must be one of {choices}, got {value!r}.")
-    return value.lower()
+# Argument checks live in keras_aug.validation; these names stay importable from here for the ops.
+from keras_aug.validation import FILL_MODES, INTERPOLATIONS, check_choice, dtype_range  # noqa: F401
 
 
 def check_images(images, name: str = "images") -> tf.Tensor:
@@ -30,7 +20,21 @@ def check_images(images, name: str = "images") -> tf.Tensor:
         )
     if not (images.dtype.is_floating or images.dtype.is_integer) or images.dtype == tf.bool:
         raise ValueError(f"`{name}` must have a numeric dtype, got {images.dtype.name}.")
+    check_channels(images, name)
     return images
+
+
+def check_channels(images: tf.Tensor, name: str = "images") -> None:
+    """Refuse images whose static channel count (last axis) is 0.
+
+    Example:
+    >>> check_channels(tf.zeros([2, 2, 0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: `images` must have at least one channel (last axis), got shape (2, 2, 0).
+    """
+    if images.shape.rank and images.shape[-1] == 0:
+        raise ValueError(f"`{name}` must have at least one channel (last axis), got shape {images.shape}.")
 
 
 def to_batch(images) -> tuple[tf.Tensor, bool]:
@@ -80,19 +84,6 @@ def from_compute(values: tf.Tensor, dtype: tf.DType) -> tf.Tensor:
         else:
             values = tf.clip_by_value(tf.round(values), dtype.min, dtype.max)
     return tf.cast(values, dtype)
-
-
-def dtype_range(dtype: tf.DType) -> tuple[float, float] | None:
-    """``(min, max)`` of an integer dtype as floats (e.g. ``(0.0, 65535.0)`` for uint16); None for floats.
-
-    Example:
-    >>> dtype_range(tf.uint16)
-    (0.0, 65535.0)
-    """
-    dtype = tf.as_dtype(dtype)
-    if not dtype.is_integer:
-        return None
-    return float(dtype.min), float(dtype.max)
 
 
 def batch_vector(values, batch_size, dtype=tf.float32, name: str = "values") -> tf.Tensor:
@@ -149,6 +140,8 @@ def to_4d(images, name: str = "images") -> tuple[tf.Tensor, int | tf.Tensor]:
             f"`{name}` must have rank 2 [height, width], 3 [height, width, channels] or 4 "
             f"[batch, height, width, channels], got shape {images.shape}."
         )
+    if rank != 2:
+        check_channels(images, name)
     return (
         images[tf.newaxis, ..., tf.newaxis] if rank == 2 else images[tf.newaxis] if rank == 3 else images
     ), rank

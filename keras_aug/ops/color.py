@@ -1,17 +1,21 @@
 """Per-pixel intensity ops: brightness, contrast, gamma, blending and (de)normalization.
 
 Every op takes images ``[B, H, W, C]`` (or one image ``[H, W, C]``) of any numeric dtype and per-sample
-parameters of shape ``[B]`` (a scalar is broadcast to every sample). Arithmetic runs in float32 (float64
-for float64 input) with one conversion in and one out; integer results are rounded to nearest (half to
-even; the uint8 fixed-point path of the linear ops rounds half up). ``value_range=(low, high)`` says
-what values the images hold; results are clipped to it. The default ``None`` means the dtype's range
-for 8- and 16-bit integer images (``(0, 255)`` for uint8, ``(0, 65535)`` for uint16, ``(-32768, 32767)``
-for int16) and ``(0, 255)`` otherwise (floats and wider integers, Keras' convention); pass e.g.
-``(0, 4095)`` for 12-bit data in uint16, or ``(0, 1)`` for floats in [0, 1]. 16-bit images keep their full depth (float32 holds every uint16
-value exactly). Neutral parameters (``delta=0``, ``factor=1``, ``alpha=1`` with ``beta=0``, ``gamma=1``)
-return values within ``value_range`` unchanged, bit for bit (layers give them to the samples they do
-not augment); values outside it are clipped, as by any parameter. Each op runs as XLA-compiled units (one fused pass over the pixels), also when
-called eagerly or inside ``tf.data``, and inlines into a caller's own ``jit_compile=True`` function.
+parameters of shape ``[B]`` (a scalar is broadcast to every sample). Parameters given as Python or
+NumPy values are checked (finite; ``gamma`` and ``normalize``'s ``std`` > 0) and a bad one raises
+``ValueError`` naming it; tensor values cannot be checked under XLA and are used as they are.
+Arithmetic runs in float32 (float64 for float64 input) with one conversion in and one out; integer
+results are rounded to nearest (half to even; the uint8 fixed-point path of the linear ops rounds half
+up). ``value_range=(low, high)`` says what values the images hold; results are clipped to it. The
+default ``None`` is the package's one rule (:func:`keras_aug.validation.resolve_value_range`): the
+dtype's range for 8- and 16-bit integer images (``(0, 255)`` for uint8, ``(0, 65535)`` for uint16,
+``(-32768, 32767)`` for int16) and ``(0, 255)`` otherwise (floats and wider integers, Keras'
+convention); pass e.g. ``(0, 4095)`` for 12-bit data in uint16, or ``(0, 1)`` for floats in [0, 1].
+16-bit images keep their full depth (float32 holds every uint16 value exactly).
+Neutral parameters (``delta=0``, ``factor=1``, ``alpha=1`` with ``beta=0``, ``gamma=1``) return values
+within ``value_range`` unchanged, bit for bit (layers give them to the samples they do not augment);
+values outside it are clipped, as by any parameter. Each op runs as XLA-compiled units, also when called
+eagerly or inside ``tf.data``, and inlines into a caller's own ``jit_compile=True`` function.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import tensorflow as tf
 
 from keras_aug.ops._utils import (
     compute_dtype,
-    dtype_range,
     from_4d,
     from_batch,
     from_compute,
@@ -32,51 +35,16 @@ from keras_aug.ops._utils import (
     to_compute,
 )
 from keras_aug.ops.xla import xla_unit
+from keras_aug.validation import (  # noqa: F401  (check_value_range: re-exported for the ops' users)
+    DEFAULT_VALUE_RANGE,
+    check_value_range,
+    check_values,
+    resolve_value_range,
+)
 
 ValueRange = Sequence[float]
-#: What ``value_range=None`` means for floats and int32/int64 (Keras' default for its intensity layers).
-DEFAULT_VALUE_RANGE = (0.0, 255.0)
 _MAX_ALPHA = 4096.0  # uint8 fixed point: |alpha| and |beta| are clamped so int32 cannot overflow
 _MAX_BETA = 2.0**20
-
-
-def check_value_range(value_range: ValueRange, name: str = "value_range") -> tuple[float, float]:
-    """Return ``(low, high)`` as floats, or raise ``ValueError`` unless it is two numbers with low < high.
-
-    Example:
-    >>> check_value_range((0, 255))
-    (0.0, 255.0)
-    """
-    message = f"`{name}` must be a pair of numbers (low, high) with low < high, got {value_range!r}."
-    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
-        raise ValueError(message)
-    try:
-        low, high = float(value_range[0]), float(value_range[1])
-    except (TypeError, ValueError):
-        raise ValueError(message) from None
-    if not low < high:
-        raise ValueError(message)
-    return low, high
-
-
-def resolve_value_range(value_range: ValueRange | None, dtype) -> tuple[float, float]:
-    """``value_range`` checked, or for ``None`` the range ``dtype`` images hold by default.
-
-    ``None`` means the dtype's own range for 8- and 16-bit integers (``(0, 255)`` for uint8, ``(0, 65535)``
-    for uint16, ``(-32768, 32767)`` for int16), and ``(0, 255)`` for floats and wider integers, as Keras'
-    ``RandomBrightness``/``RandomContrast`` assume (int32 images usually hold uint8 or 12-bit values, and
-    their full range would make relative factors meaningless).
-
-    Example:
-    >>> resolve_value_range(None, tf.uint16), resolve_value_range((0, 4095), tf.uint16)
-    ((0.0, 65535.0), (0.0, 4095.0))
-    """
-    if value_range is None:
-        dtype = tf.as_dtype(dtype)
-        if dtype.is_integer and dtype.size <= 2:
-            return dtype_range(dtype)
-        return DEFAULT_VALUE_RANGE
-    return check_value_range(value_range)
 
 
 def _per_sample(values, images: tf.Tensor, name: str) -> tf.Tensor:
@@ -193,7 +161,7 @@ def brightness(images, delta, value_range: ValueRange | None = None) -> tf.Tenso
     """
     images, single = to_batch(images)
     low, high = resolve_value_range(value_range, images.dtype)
-    delta = _per_sample(delta, images, "delta")
+    delta = _per_sample(check_values(delta, "delta"), images, "delta")
     out = xla_unit(_affine_kernel, relax_shapes=True, low=low, high=high)(images, tf.ones_like(delta), delta)
     return from_batch(out, single)
 
@@ -211,7 +179,7 @@ def contrast(images, factor, value_range: ValueRange | None = None) -> tf.Tensor
     """
     images, single = to_batch(images)
     low, high = resolve_value_range(value_range, images.dtype)
-    factor = _per_sample(factor, images, "factor")
+    factor = _per_sample(check_values(factor, "factor"), images, "factor")
     return from_batch(
         xla_unit(_contrast_kernel, relax_shapes=True, low=low, high=high)(images, factor), single
     )
@@ -230,8 +198,8 @@ def brightness_contrast(images, alpha, beta, value_range: ValueRange | None = No
     """
     images, single = to_batch(images)
     low, high = resolve_value_range(value_range, images.dtype)
-    alpha = _per_sample(alpha, images, "alpha")
-    beta = _per_sample(beta, images, "beta")
+    alpha = _per_sample(check_values(alpha, "alpha"), images, "alpha")
+    beta = _per_sample(check_values(beta, "beta"), images, "beta")
     return from_batch(
         xla_unit(_affine_kernel, relax_shapes=True, low=low, high=high)(images, alpha, beta), single
     )
@@ -249,7 +217,7 @@ def gamma(images, gamma, value_range: ValueRange | None = None) -> tf.Tensor:
     """
     images, single = to_batch(images)
     low, high = resolve_value_range(value_range, images.dtype)
-    exponent = _per_sample(gamma, images, "gamma")
+    exponent = _per_sample(check_values(gamma, "gamma", 0.0, low_open=True), images, "gamma")
     if images.dtype == tf.uint8:
         return from_batch(apply_lut(images, gamma_lut(exponent[:, 0, 0, 0], (low, high))), single)
     return from_batch(
@@ -267,7 +235,7 @@ def gamma_lut(gamma, value_range: ValueRange | None = None) -> tf.Tensor:
     128
     """
     low, high = resolve_value_range(value_range, tf.uint8)
-    exponent = tf.cast(tf.convert_to_tensor(gamma), tf.float32)
+    exponent = tf.cast(tf.convert_to_tensor(check_values(gamma, "gamma", 0.0, low_open=True)), tf.float32)
     if exponent.shape.rank != 1:
         raise ValueError(f"`gamma` must be a [batch] vector, got shape {exponent.shape}.")
     levels = tf.broadcast_to(tf.range(256, dtype=tf.int32), tf.concat([tf.shape(exponent), [256]], 0))
@@ -320,7 +288,7 @@ def blend(image1, image2, factor, value_range: ValueRange | None = None) -> tf.T
     image1, rank = to_4d(image1, "image1")
     low, high = resolve_value_range(value_range, image1.dtype)
     image2, _ = to_4d(image2, "image2")
-    factor = _per_sample(factor, image1, "factor")
+    factor = _per_sample(check_values(factor, "factor"), image1, "factor")
     return from_4d(
         xla_unit(_blend_kernel, relax_shapes=True, low=low, high=high)(image1, image2, factor), rank
     )
@@ -337,8 +305,8 @@ def normalize(images, mean, std) -> tf.Tensor:
     [0.0, 2.0, 0.0]
     """
     images, single = to_batch(images)
-    mean = _per_channel(mean, compute_dtype(images.dtype), "mean")
-    std = _per_channel(std, compute_dtype(images.dtype), "std")
+    mean = _per_channel(check_values(mean, "mean"), compute_dtype(images.dtype), "mean")
+    std = _per_channel(check_values(std, "std", 0.0, low_open=True), compute_dtype(images.dtype), "std")
     dtype = images.dtype if images.dtype.is_floating else tf.float32
     return from_batch(xla_unit(_normalize_kernel, relax_shapes=True, dtype=dtype)(images, mean, std), single)
 
@@ -354,8 +322,8 @@ def denormalize(images, mean, std, dtype: tf.DType | str | None = None) -> tf.Te
     images, single = to_batch(images)
     if dtype is None:
         dtype = images.dtype if images.dtype.is_floating else tf.float32
-    mean = _per_channel(mean, compute_dtype(images.dtype), "mean")
-    std = _per_channel(std, compute_dtype(images.dtype), "std")
+    mean = _per_channel(check_values(mean, "mean"), compute_dtype(images.dtype), "mean")
+    std = _per_channel(check_values(std, "std"), compute_dtype(images.dtype), "std")
     return from_batch(
         xla_unit(_denormalize_kernel, relax_shapes=True, dtype=tf.as_dtype(dtype))(images, mean, std), single
     )

@@ -29,12 +29,12 @@ from keras_aug.ops import _utils
 from keras_aug.ops import random as krandom
 from keras_aug.ops.geometry import remap
 from keras_aug.ops.xla import xla_unit
+from keras_aug.validation import check_number, check_values
 
 
 def _check_sigma(sigma) -> float:
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma > 0:
-        raise ValueError(f"`sigma` must be a Python number > 0 (it fixes the kernel size), got {sigma!r}.")
-    return float(sigma)
+    """A Python number (it fixes the kernel size), finite and > 0."""
+    return check_number(sigma, "sigma", 0.0, low_open=True)
 
 
 def lattice_stride(sigma: float) -> int:
@@ -164,7 +164,7 @@ def _field_inputs(seed, batch_size, height, width, alpha, sigma):
     sigma = _check_sigma(sigma)
     seed = tf.convert_to_tensor(seed)
     batch_size, height, width = (tf.convert_to_tensor(v, tf.int32) for v in (batch_size, height, width))
-    alpha = _utils.batch_vector(alpha, batch_size, name="alpha")
+    alpha = _utils.batch_vector(check_values(alpha, "alpha"), batch_size, name="alpha")
     rows = _smooth_rows(_noise(seed, batch_size, height, width, sigma), width, sigma)
     return rows, alpha, height, sigma
 

@@ -15,6 +15,7 @@ import tensorflow as tf
 from keras_aug.ops._utils import compute_dtype, from_4d, from_compute, to_4d, to_compute
 from keras_aug.ops.color import ValueRange, resolve_value_range
 from keras_aug.ops.xla import xla_unit
+from keras_aug.validation import check_values
 
 
 def _per_sample(values, images: tf.Tensor, name: str) -> tf.Tensor:
@@ -66,5 +67,5 @@ def sharpness(image, factor, value_range: ValueRange | None = None) -> tf.Tensor
     """
     images, rank = to_4d(image, "image")
     low, high = resolve_value_range(value_range, images.dtype)
-    factor = _per_sample(factor, images, "factor")
+    factor = _per_sample(check_values(factor, "factor"), images, "factor")
     return from_4d(_sharpness(images, factor, low, high), rank)

@@ -3,9 +3,11 @@
 Gray uint16 / int16 images get CLAHE at full depth: one histogram bin per integer of ``value_range``
 (65536 for uint16, OpenCV's ``CV_16U`` algorithm). Everything else works on 256 intensity levels: uint8
 images are used as they are; other dtypes are mapped to levels with ``round((x - low) * 255 / (high -
-low))`` (``value_range=(low, high)``, default ``(0, 1)`` for floats, the dtype's range for 16-bit
-integers and ``(0, 255)`` for other integers) and mapped back with ``level / (255 / (high - low)) + low``,
-which for floats in [0, 1] is albumentations' ``from_float`` / ``to_float`` round trip.
+low))`` and mapped back with ``level / (255 / (high - low)) + low`` (for floats in [0, 1], passed as
+``value_range=(0, 1)``, albumentations' ``from_float`` / ``to_float`` round trip). ``value_range=None``
+follows the package's one rule (:func:`keras_aug.validation.resolve_value_range`): the dtype's range for
+8- and 16-bit integers, ``(0, 255)`` for floats and wider integers (Keras' convention); the result stays
+in that range.
 
 Histograms are scatter-adds (one count per pixel into bins addressed by sample, tile and level), never a
 one-hot over every pixel. Each op runs as XLA-compiled stages, so it is fast eagerly and in ``tf.data``,
@@ -23,9 +25,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.ops._utils import compute_dtype, from_4d, from_batch, to_4d, to_batch
-from keras_aug.ops.color import check_value_range
 from keras_aug.ops.xla import xla_unit
-from keras_aug.validation import check_number
+from keras_aug.validation import check_choice, check_number, check_values, resolve_value_range
 
 BINS = 256
 _MAX_LEVEL = BINS - 1
@@ -62,15 +63,21 @@ def check_tile_grid_size(tile_grid_size) -> tuple[int, int]:
 
 
 def _check_value_range(value_range, dtype: tf.DType) -> tuple[float, float]:
-    """``value_range`` checked; ``None``: ``(0, 1)`` for floats, the dtype's range for 16-bit integers
-    (``(0, 65535)`` for uint16, ``(-32768, 32767)`` for int16), ``(0, 255)`` for other integers."""
-    if value_range is None:
-        if dtype.is_floating:
-            return (0.0, 1.0)
-        if dtype in _DEEP_DTYPES:
-            return (float(dtype.min), float(dtype.max))
-        return (0.0, float(_MAX_LEVEL))
-    return check_value_range(value_range)
+    """The package's one rule (:func:`keras_aug.validation.resolve_value_range`)."""
+    return resolve_value_range(value_range, dtype)
+
+
+def _check_clip_limit(clip_limit, batch_size) -> tf.Tensor:
+    """``clip_limit`` as float64 ``[B]``; Python/NumPy values must be finite and >= 0 (0: no clipping).
+
+    Tensors are not checked (their values are unknown under XLA): a negative one also means no
+    clipping (OpenCV's rule) and NaN gives undefined results.
+    """
+    check_values(clip_limit, "clip_limit", 0.0)
+    clip = tf.cast(tf.convert_to_tensor(clip_limit), tf.float64)
+    if clip.shape.rank not in (None, 0, 1):
+        raise ValueError(f"`clip_limit` must be a number or a [batch] vector, got shape {clip.shape}.")
+    return tf.broadcast_to(clip, batch_size)
 
 
 def _check_channels(images: tf.Tensor, allowed: Sequence[int] | None, op: str) -> None:
@@ -772,11 +779,13 @@ def clahe(
         images: ``[B, H, W, C]`` or ``[H, W, C]`` with ``C`` 1 or 3; uint8 is used as is, gray uint16 and
             int16 at full depth, other dtypes are binned to 256 levels over ``value_range``; the result
             has the input's dtype.
-        clip_limit: OpenCV's ``clipLimit``: a number, or a ``[B]`` tensor with one value per sample.
+        clip_limit: OpenCV's ``clipLimit``: a number >= 0 (0: no clipping), or a ``[B]`` tensor with one
+            value per sample. NaN, infinite or negative Python/NumPy values raise ``ValueError``; tensor
+            values cannot be checked under XLA (negative ones also mean no clipping).
         tile_grid_size: OpenCV's ``tileGridSize``: ``(tiles along x, tiles along y)``, or one int.
-        value_range: ``(low, high)`` of non-uint8 inputs; default ``(0, 1)`` for floats, the dtype's range
-            for uint16 and int16 (integers within it are required for them), ``(0, 255)`` for other
-            integers.
+        value_range: ``(low, high)`` of the input values; default ``None``: the dtype's range for 8/16-bit
+            integers (integers within it are required for uint16 and int16), ``(0, 255)`` for floats and
+            wider integers; pass ``(0, 1)`` for floats in [0, 1].
 
     Memory: 8-bit levels: transient buffers of about 12 bytes per pixel for gray images (int32 histogram
     bin ids and counts for the scatter, one int32 of packed neighbouring LUT values per pixel) and about
@@ -802,10 +811,7 @@ def clahe(
     images, single = to_batch(images)
     _check_channels(images, (1, 3), "clahe")
     value_range = _check_value_range(value_range, images.dtype)
-    clip = tf.cast(tf.convert_to_tensor(clip_limit), tf.float64)
-    if clip.shape.rank not in (None, 0, 1):
-        raise ValueError(f"`clip_limit` must be a number or a [batch] vector, got shape {clip.shape}.")
-    clip = tf.broadcast_to(clip, tf.shape(images)[:1])
+    clip = _check_clip_limit(clip_limit, tf.shape(images)[:1])
     return from_batch(_clahe_batch(images, clip, tiles_x, tiles_y, value_range), single)
 
 
@@ -874,8 +880,8 @@ def equalize(
     Args:
         images: ``[B, H, W, C]``, ``[H, W, C]`` or ``[H, W]`` (also of unknown rank), any channel count;
             uint8 is used as is, other dtypes are binned to ``bins`` levels over ``value_range``
-            (default ``(0, 1)`` for floats, the dtype's range for uint16 / int16, ``(0, 255)`` for other
-            integers) and returned in their own dtype.
+            (default ``None``: the dtype's range for 8/16-bit integers, ``(0, 255)`` for floats and wider
+            integers; pass ``(0, 1)`` for floats in [0, 1]) and returned in their own dtype.
         bins: the number of histogram levels ``value_range`` is quantized to (tfa's ``bins``; 255 above
             becomes ``bins - 1``). With 256, uint8 levels are the pixel values themselves.
         mode: ``"cv"`` or ``"pil"`` (keyword only).
@@ -893,8 +899,7 @@ def equalize(
             f"`bins` (equalize's second argument, as in tfa) must be an int; pass mode={bins!r} by name."
         )
     bins = check_number(bins, "bins", 2, 2**24, integer=True)
-    if mode not in ("cv", "pil"):
-        raise ValueError(f"`mode` must be 'cv' or 'pil', got {mode!r}.")
+    mode = check_choice("mode", mode, ("cv", "pil"))
     images, rank = to_4d(images)
     if not isinstance(rank, tf.Tensor):  # an unknown rank (tfa's TensorSpec(None)) has unknown channels
         _check_channels(images, None, "equalize")

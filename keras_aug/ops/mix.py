@@ -11,16 +11,42 @@ from __future__ import annotations
 import functools
 import numbers
 
+import numpy as np
 import tensorflow as tf
 
 from keras_aug.ops import _utils
 from keras_aug.ops import random as krandom
 from keras_aug.ops.xla import xla_unit
+from keras_aug.validation import check_label_smoothing, check_num_classes, check_values, resolve_value_range
 
 
 def _column(values: tf.Tensor, rank: int) -> tf.Tensor:
     """Reshape ``[B]`` so it broadcasts against a rank-``rank`` tensor."""
     return tf.reshape(values, [-1] + [1] * (rank - 1))
+
+
+def _check_class_ids(labels: tf.Tensor, num_classes: int) -> tf.Tensor:
+    """Refuse class ids outside ``[0, num_classes)`` (``tf.one_hot`` would make all-zero target rows).
+
+    Values known in Python (eager tensors, constants) raise ``ValueError``; in a graph (``tf.data``,
+    ``tf.function``) an assertion raises ``InvalidArgumentError`` when the batch runs. Inside an XLA
+    program (``jit_compile=True``) assertions are dropped, so such ids give all-zero rows there.
+    """
+    static = tf.get_static_value(labels)
+    if static is not None:
+        bad = np.unique(static[(static < 0) | (static >= num_classes)])
+        if bad.size:
+            raise ValueError(
+                f"`labels` must be class ids in [0, num_classes) = [0, {num_classes}), got {bad.tolist()[:8]}."
+            )
+        return labels
+    message = f"`labels` must be class ids in [0, num_classes) = [0, {num_classes})"
+    checks = [
+        tf.debugging.assert_non_negative(labels, message=message),
+        tf.debugging.assert_less(labels, tf.cast(num_classes, labels.dtype), message=message),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(labels)
 
 
 def prepare_labels(labels, num_classes: int | None = None, label_smoothing: float = 0.0) -> tf.Tensor:
@@ -33,8 +59,8 @@ def prepare_labels(labels, num_classes: int | None = None, label_smoothing: floa
     >>> prepare_labels(tf.constant([2, 0]), num_classes=3).numpy().tolist()
     [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(f"`label_smoothing` must be in [0, 1), got {label_smoothing!r}.")
+    label_smoothing = check_label_smoothing(label_smoothing)
+    num_classes = check_num_classes(num_classes)
     labels = tf.convert_to_tensor(labels)
     if labels.dtype.is_integer:
         if num_classes is None:
@@ -46,7 +72,7 @@ def prepare_labels(labels, num_classes: int | None = None, label_smoothing: floa
             labels = labels[:, 0]
         if labels.shape.rank != 1:
             raise ValueError(f"Sparse labels must be [batch] or [batch, 1], got shape {labels.shape}.")
-        labels = tf.one_hot(labels, num_classes, dtype=tf.float32)
+        labels = tf.one_hot(_check_class_ids(labels, num_classes), num_classes, dtype=tf.float32)
     elif not labels.dtype.is_floating:
         raise ValueError(
             f"`labels` must be integer class ids or float targets, got dtype {labels.dtype.name}."
@@ -86,7 +112,7 @@ def mixup(images, labels, lam, partner) -> tuple[tf.Tensor, tf.Tensor | None]:
     [7.5, 10.0]
     """
     images = _utils.check_images(images)
-    lam = tf.convert_to_tensor(lam, tf.float32)
+    lam = tf.convert_to_tensor(check_values(lam, "lam", 0.0, 1.0), tf.float32)
     partner = tf.convert_to_tensor(partner, tf.int32)
     out = _blend_with_partner(images, lam, partner, images.shape.rank)
     return out, None if labels is None else mix_labels(labels, lam, partner)
@@ -175,6 +201,8 @@ def paste_boxes(images, boxes, partner) -> tf.Tensor:
     images = tf.convert_to_tensor(images)
     if images.shape.rank not in (3, 4):
         raise ValueError(f"`images` must be [B, H, W] or [B, H, W, C], got shape {images.shape}.")
+    if images.shape.rank == 4:
+        _utils.check_channels(images)
     boxes, partner = tf.convert_to_tensor(boxes), tf.convert_to_tensor(partner, tf.int32)
     return _paste(images, boxes, partner, images.shape.rank)
 
@@ -230,6 +258,8 @@ def fill_holes(images, holes, fill_value=0.0) -> tf.Tensor:
     images = tf.convert_to_tensor(images)
     if images.shape.rank not in (3, 4):
         raise ValueError(f"`images` must be [B, H, W, C] or [B, H, W], got shape {images.shape}.")
+    if images.shape.rank == 4:
+        _utils.check_channels(images)
     holes = tf.convert_to_tensor(holes)
     if holes.shape.rank != 3 or holes.shape[-1] not in (None, 4):
         raise ValueError(f"`holes` must be [batch, num_holes, 4] (x1, y1, x2, y2), got shape {holes.shape}.")
@@ -383,15 +413,12 @@ def random_fill(seed, shape, dtype, value_range=None) -> tf.Tensor:
     tf.uint8
     """
     dtype = tf.as_dtype(dtype)
-    value_range = None if value_range is None else (float(value_range[0]), float(value_range[1]))
+    value_range = resolve_value_range(value_range, dtype)  # the package's one value-range rule
     fill = xla_unit(_random_fill, relax_shapes=True, dtype=dtype, value_range=value_range)
     return fill(seed, tf.cast(tf.convert_to_tensor(shape), tf.int32))
 
 
 def _random_fill(seed, shape, *, dtype, value_range):
-    full_range = dtype in (tf.uint8, tf.int8, tf.uint16, tf.int16)
-    if value_range is None:
-        value_range = (float(dtype.min), float(dtype.max)) if full_range else (0.0, 255.0)
     if dtype == tf.uint8 and value_range[0] <= 0 and value_range[1] >= 255:
         # Four random bytes per hash: a third of the work of drawing each channel value on its own.
         words = (shape[-1] + 3) // 4

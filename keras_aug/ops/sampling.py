@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from keras_aug.ops import random
 from keras_aug.ops.xla import xla_unit
+from keras_aug.validation import check_values
 
 # Marsaglia-Tsang accepts with probability >= 0.95 for every shape >= 1, so 10 rounds all fail
 # with probability < 0.05**10 ~ 1e-13; the last candidate is kept in that case.
@@ -21,8 +22,7 @@ _GAMMA_ROUNDS = 10
 
 
 def _check_positive(name: str, value) -> None:
-    if isinstance(value, (int, float)) and not value > 0:
-        raise ValueError(f"`{name}` must be > 0, got {value!r}.")
+    check_values(value, name, 0.0, low_open=True)  # Python/NumPy values only: tensors cannot be checked
 
 
 def log_gamma(seed, shape, alpha) -> tf.Tensor:
