@@ -25,7 +25,10 @@ def _stat_array(value, name: str) -> np.ndarray | None:
     """``None`` or a finite float64 array (a number, a per-channel list, or any array Keras accepts)."""
     if value is None:
         return None
-    array = np.asarray(value, dtype=np.float64)
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        array = np.asarray([np.nan])
     if array.size == 0 or not np.all(np.isfinite(array)):
         raise ValueError(f"`{name}` must be a finite number or an array of finite numbers, got {value!r}.")
     return array
@@ -297,6 +300,11 @@ class Normalization(keras.layers.Layer):
                 "`adapt(data)` before using it."
             )
         x = tf.convert_to_tensor(require_images(inputs)[IMAGES] if isinstance(inputs, dict) else inputs)
+        if x.shape.rank and any(-x.shape.rank <= a < x.shape.rank and x.shape[a] == 0 for a in self.axis):
+            raise ValueError(
+                f"Normalization's inputs must have at least one channel (entry) along each kept `axis` "
+                f"{self.axis}, got shape {x.shape}."
+            )
         dtype = x.dtype if x.dtype.is_floating else tf.float32
         compute = tf.float64 if dtype == tf.float64 else tf.float32
         mean = tf.cast(self.mean_weight, compute)
