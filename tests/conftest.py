@@ -11,6 +11,15 @@ import tensorflow as tf
 tf.get_logger().setLevel("ERROR")
 
 
+def requires_keras_version(version: str, why: str):
+    """Skip a Keras-comparison test on Keras releases older than ``version`` (``why``: what they lack)."""
+    import keras
+
+    installed = tuple(int(part) for part in keras.__version__.split(".")[:2])
+    wanted = tuple(int(part) for part in version.split(".")[:2])
+    return pytest.mark.skipif(installed < wanted, reason=f"Keras {keras.__version__} {why}")
+
+
 def requires_keras(layer: str, *attributes: str):
     """Skip a Keras-comparison test when the installed Keras lacks ``keras.layers.<layer>`` or its ``attributes``.
 

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import requires_keras, requires_keras_version
 
 import keras_aug
 
@@ -72,6 +73,7 @@ def _numpy(structure):
     return tf.nest.map_structure(lambda t: np.asarray(t), structure)
 
 
+@requires_keras("RandomFlip", "transform_bounding_boxes")
 def test_a_keras_way_subclass_behaves_as_on_keras():
     expected = _numpy(KerasFlip(bounding_box_format="xyxy")(_data()))
     layer = OurFlip(bounding_box_format="xyxy")
@@ -125,6 +127,9 @@ def test_keras_methods_called_on_a_layer_reuse_one_transformation():
         ("RandomTranslation", {"height_factor": (0.2, 0.2), "width_factor": (-0.25, -0.25)}),
     ],
 )
+@requires_keras_version(
+    "3.6", "warps channels-first images with its own errors (ImageProjectiveTransformV3 transform shape)"
+)
 def test_channels_first_matches_keras(name, kwargs):
     images = np.random.default_rng(1).uniform(0, 255, (2, 3, H, W)).astype(np.float32)  # [B, C, H, W]
     expected = getattr(keras.layers, name)(data_format="channels_first", **kwargs)(images)
@@ -145,6 +150,7 @@ def test_channels_first_moves_masks_with_the_images():
     np.testing.assert_array_equal(out["images"].numpy(), masks[..., ::-1].astype(np.float32))
 
 
+@requires_keras_version("3.6", "cannot adapt Normalization on a PyDataset (UnboundLocalError)")
 @pytest.mark.parametrize("element", ["x", "x_y", "x_y_w"])
 def test_normalization_adapts_on_a_pydataset_like_keras(element):
     batches = [np.random.default_rng(i).uniform(0, 9, (4, 5, 3)).astype(np.float32) for i in range(3)]
