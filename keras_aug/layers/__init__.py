@@ -26,6 +26,7 @@ from keras_aug.layers.geometric import (
 from keras_aug.layers.histogram import Equalize, RandomCLAHE
 from keras_aug.layers.mix import CutMix, MixUp, RandomCutout
 from keras_aug.layers.normalization import Normalization
+from keras_aug.layers.warps import RandomPerspective, RandomShear
 
 __all__ = [
     "BaseAugmentation",
@@ -47,7 +48,9 @@ __all__ = [
     "RandomFlip",
     "RandomGamma",
     "RandomPadCrop",
+    "RandomPerspective",
     "RandomRotation",
+    "RandomShear",
     "RandomTranslation",
     "RandomZoom",
     "SomeOf",

@@ -26,6 +26,8 @@ from keras_aug.ops.elastic import elastic_displacement, elastic_transform
 from keras_aug.ops.enhance import sharpness
 from keras_aug.ops.filters import gaussian_filter2d, mean_filter2d, median_filter2d
 from keras_aug.ops.geometry import (
+    affine,
+    affine_matrix,
     angles_to_projective_transforms,
     compose,
     compose_transforms,
@@ -35,6 +37,8 @@ from keras_aug.ops.geometry import (
     identity_matrix,
     interpolate_bilinear,
     matrix_to_transform,
+    perspective,
+    perspective_matrix,
     remap,
     rotate,
     rotation_matrix,
@@ -57,6 +61,8 @@ from keras_aug.ops.mix import cutmix, cutout, fill_holes, mix_labels, mixup, pre
 from keras_aug.ops.stats import mean_std
 
 __all__ = [
+    "affine",
+    "affine_matrix",
     "angles_to_projective_transforms",
     "blend",
     "box_area",
@@ -90,6 +96,8 @@ __all__ = [
     "mixup",
     "move_boxes",
     "normalize",
+    "perspective",
+    "perspective_matrix",
     "prepare_labels",
     "random",
     "random_cutout",

@@ -10,6 +10,7 @@ The package reads top-down:
   :func:`warp` picks one by the matrices' kind.
 - :mod:`~keras_aug.ops.geometry.flips`: per-sample flips.
 - :mod:`~keras_aug.ops.geometry.tfa`: ``tfa.image``'s functions (``transform``, ``rotate``, ...).
+- :mod:`~keras_aug.ops.geometry.torchvision`: torchvision's ``perspective`` and ``affine``.
 
 Transforms follow ``tf.raw_ops.ImageProjectiveTransformV3`` / ``tfa.image.transform``: eight numbers
 ``[a0, a1, a2, b0, b1, b2, c0, c1]`` map an OUTPUT pixel ``(x, y)`` to the INPUT point
@@ -21,9 +22,11 @@ from keras_aug.ops._utils import FILL_MODES, INTERPOLATIONS
 from keras_aug.ops.geometry.engines import remap, shift, source_lerp, warp, warp_axis_aligned
 from keras_aug.ops.geometry.flips import flip_left_right, flip_up_down
 from keras_aug.ops.geometry.matrices import (
+    affine_matrix,
     compose,
     identity_matrix,
     matrix_to_transform,
+    perspective_matrix,
     rotation_matrix,
     shear_matrix,
     transform_to_matrix,
@@ -43,10 +46,13 @@ from keras_aug.ops.geometry.tfa import (
     translate,
     translations_to_projective_transforms,
 )
+from keras_aug.ops.geometry.torchvision import affine, perspective
 
 __all__ = [
     "FILL_MODES",
     "INTERPOLATIONS",
+    "affine",
+    "affine_matrix",
     "angles_to_projective_transforms",
     "compose",
     "compose_transforms",
@@ -57,6 +63,8 @@ __all__ = [
     "interpolate_bilinear",
     "map_coordinates_to_range",
     "matrix_to_transform",
+    "perspective",
+    "perspective_matrix",
     "projective_coordinates",
     "remap",
     "rotate",

@@ -4,7 +4,7 @@
 - ``"scale"`` (scale + translation): :func:`warp_axis_aligned`'s engine, separable, rows then columns.
 - ``"affine"``: one tap code per output pixel, two gathers per bilinear pixel; :func:`remap` reads
   arbitrary coordinates with the same taps and blends.
-- ``"projective"``: the reference resampler (:mod:`keras_aug.ops.geometry.resample`).
+- ``"projective"``: the affine engine's taps and blend, from per-pixel coordinates ``(a x + b) / k``.
 
 The engines share one tap rule (:func:`_first_taps`) and one fill-padded source (:func:`_source`: a
 one-pixel border of the fill value, so no tap needs a bounds check), and blend packed uint8 pixels in
@@ -57,6 +57,24 @@ def _affine_taps(images, matrices, fill_mode: str, taps: str):
 
 
 @xla_unit
+def _projective_taps(images, matrices, fill_mode: str, taps: str):
+    """Tap codes of a projective warp: per output pixel ``((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)``
+    with ``k = c0 x + c1 y + 1`` (the matrix divided by its last entry, as TF's kernel reads it); pixels
+    where ``k = 0`` or a coordinate is not finite read the fill value."""
+    height, width = images.shape[1], images.shape[2]
+    t = matrix_to_transform(matrices)
+    a = [t[:, i, tf.newaxis, tf.newaxis] for i in range(8)]
+    out_x = tf.range(width, dtype=tf.float32)[tf.newaxis, tf.newaxis, :]
+    out_y = tf.range(height, dtype=tf.float32)[tf.newaxis, :, tf.newaxis]
+    k = a[6] * out_x + a[7] * out_y + 1.0
+    safe_k = tf.where(k == 0.0, tf.ones_like(k), k)
+    x = (a[0] * out_x + a[1] * out_y + a[2]) / safe_k
+    y = (a[3] * out_x + a[4] * out_y + a[5]) / safe_k
+    valid = (k != 0.0) & tf.math.is_finite(x) & tf.math.is_finite(y)
+    return _taps_from_coordinates(x, y, height, width, fill_mode, taps, valid)
+
+
+@xla_unit
 def _coordinate_taps(images, x, y, fill_mode: str, taps: str):
     return _taps_from_coordinates(x, y, images.shape[1], images.shape[2], fill_mode, taps)
 
@@ -72,16 +90,22 @@ def _first_taps(coords, length: int, fill_mode: str, nearest: bool):
     return tf.cast(start, tf.int32) + 1, coords - start
 
 
-def _taps_from_coordinates(x, y, height: int, width: int, fill_mode: str, taps: str):
+def _taps_from_coordinates(x, y, height: int, width: int, fill_mode: str, taps: str, valid=None):
     """Per output pixel: the flat index of its top-left tap in the padded source ``[B, H + 2, W + 2]``.
 
     ``taps="nearest"`` returns the int32 index of the nearest pixel. ``"fixed"`` returns one int64 code
     ``index | wx << 32 | wy << 48`` with 8-bit fixed-point weights (one output, so XLA computes the
-    coordinates once). ``"float"`` returns ``(index, weights[..., 2])``.
+    coordinates once). ``"float"`` returns ``(index, weights[..., 2])``. Where ``valid`` (bool, like
+    ``x``) is False the pixel reads the fill border's corner with zero weights: the fill value exactly.
     """
     batch = tf.shape(x)[0]
+    if valid is not None:
+        x, y = tf.where(valid, x, -1.0), tf.where(valid, y, -1.0)
     cols, wx = _first_taps(x, width, fill_mode, taps == "nearest")
     rows, wy = _first_taps(y, height, fill_mode, taps == "nearest")
+    if valid is not None:
+        cols, rows = tf.where(valid, cols, 0), tf.where(valid, rows, 0)
+        wx, wy = tf.where(valid, wx, 0.0), tf.where(valid, wy, 0.0)
     index = tf.reshape(tf.range(batch) * ((height + 2) * (width + 2)), [-1, 1, 1]) + rows * (width + 2) + cols
     if taps == "nearest":
         return index
@@ -204,6 +228,13 @@ def _affine_engine(images, matrices, interpolation: str, fill_mode: str, fill_va
     )
 
 
+def _projective_engine(images, matrices, interpolation: str, fill_mode: str, fill_value) -> tf.Tensor:
+    """Any matrices (all nine entries read): per-pixel source coordinates, then the affine engine's taps and blend."""
+    return _resample(
+        images, lambda taps: _projective_taps(images, matrices, fill_mode, taps), interpolation, fill_value
+    )
+
+
 def _resample(images, taps_for, interpolation: str, fill_value) -> tf.Tensor:
     """Gather and blend with the taps ``taps_for(kind)`` computes: packed fixed point for uint8, else float."""
     nearest = interpolation == "nearest"
@@ -260,7 +291,7 @@ def remap(
 
 
 def _warp_dynamic(images, matrices, interpolation, fill_mode, fill_value):
-    """Unknown height/width at trace time (or projective matrices): the reference resampler."""
+    """Unknown height/width at trace time: the reference resampler."""
     transforms = check_per_sample(matrix_to_transform(matrices), tf.shape(images)[0], "transforms", (8,))
     return _resample_projective(images, transforms, interpolation, fill_mode, fill_value)
 
@@ -467,7 +498,7 @@ _ENGINES = {
     "translation": _translation_engine,
     "scale": _axis_aligned_engine,
     "affine": _affine_engine,
-    "projective": _warp_dynamic,
+    "projective": _projective_engine,
 }
 
 
@@ -488,7 +519,8 @@ def warp(
     ``kind`` is the kind the caller expects (see :data:`~keras_aug.ops.geometry.matrices.KINDS`):
     ``"translation"`` uses :func:`shift`'s engine, ``"scale"`` the separable one of
     :func:`warp_axis_aligned`, ``"affine"`` (the default) one 2-D gather per tap, ``"projective"`` the
-    reference resampler of :func:`transform`. The matrices are checked against it
+    same taps from per-pixel projective coordinates (pixels where the denominator is 0 or a coordinate
+    is not finite get the fill value, as in :func:`transform`). The matrices are checked against it
     (:func:`~keras_aug.ops.geometry.matrices.kind_index`): a batch beyond the expected kind takes the
     engine of its own kind, so e.g. a projective matrix is never warped as affine; an expectation that
     is too general only costs speed.

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from keras_aug.ops.xla import xla_unit
+
 
 def _as_batch(values, name: str) -> tf.Tensor:
     values = tf.convert_to_tensor(values, tf.float32)
@@ -108,6 +110,106 @@ def shear_matrix(shear_x, shear_y, height, width) -> tf.Tensor:
     one, zero = tf.ones_like(shear_x), tf.zeros_like(shear_x)
     forward = _matrix([one, shear_x, -shear_x * cy, shear_y, one, -shear_y * cx, zero, zero, one])
     return tf.linalg.inv(forward)
+
+
+def _as_points(points, name: str) -> tf.Tensor:
+    points = tf.cast(tf.convert_to_tensor(points), tf.float64)
+    if points.shape.rank == 2:
+        points = points[tf.newaxis]
+    if points.shape.rank != 3 or tuple(points.shape[1:]) != (4, 2):
+        raise ValueError(f"`{name}` must be [4, 2] or [batch, 4, 2] (x, y) points, got shape {points.shape}.")
+    return points
+
+
+def perspective_matrix(startpoints, endpoints) -> tf.Tensor:
+    """Output→input matrices that send each of the four ``endpoints`` to its ``startpoints`` (per sample).
+
+    The content at ``startpoints`` moves to ``endpoints`` (torchvision's ``perspective`` and Keras'
+    ``RandomPerspective`` order). Points are ``(x, y)`` in pixel-centre coordinates, ``[4, 2]`` or
+    ``[B, 4, 2]`` (they broadcast). Like ``cv2.getPerspectiveTransform(endpoints, startpoints)``: one
+    8x8 linear system per sample, solved in float64 and returned as float32 ``[B, 3, 3]`` with a last
+    entry of 1. Degenerate point sets (three collinear points) give non-finite matrices, which the warps
+    fill with the fill value.
+
+    Example:
+    >>> square = [[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0]]
+    >>> moved = [[1.0, 0.0], [5.0, 0.0], [5.0, 4.0], [1.0, 4.0]]
+    >>> perspective_matrix(square, moved)[0].numpy().round(3).tolist()
+    [[1.0, 0.0, -1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    start, end = _as_points(startpoints, "startpoints"), _as_points(endpoints, "endpoints")
+    batch = tf.maximum(tf.shape(start)[0], tf.shape(end)[0])
+    start = tf.broadcast_to(start, [batch, 4, 2])
+    end = tf.broadcast_to(end, [batch, 4, 2])
+    return tf.cast(xla_unit(_solve_homography, relax_shapes=True)(start, end), tf.float32)
+
+
+def _solve_homography(start, end) -> tf.Tensor:
+    """The 8x8 system of ``end -> start`` (float64 ``[B, 4, 2]``), solved per sample: ``[B, 3, 3]``.
+
+    Compiled (:func:`xla_unit`) so a singular system gives non-finite entries everywhere, as under a
+    caller's XLA, instead of raising in eager mode."""
+    u, v = end[..., 0], end[..., 1]  # output points [B, 4]
+    x, y = start[..., 0], start[..., 1]  # the input points they read
+    one, zero = tf.ones_like(u), tf.zeros_like(u)
+    x_rows = tf.stack([u, v, one, zero, zero, zero, -x * u, -x * v], axis=-1)  # [B, 4, 8]
+    y_rows = tf.stack([zero, zero, zero, u, v, one, -y * u, -y * v], axis=-1)
+    system = tf.reshape(tf.stack([x_rows, y_rows], axis=2), [-1, 8, 8])
+    targets = tf.reshape(tf.stack([x, y], axis=2), [-1, 8, 1])
+    coefficients = tf.linalg.solve(system, targets)[..., 0]
+    return tf.reshape(tf.concat([coefficients, tf.ones_like(coefficients[:, :1])], axis=1), [-1, 3, 3])
+
+
+def affine_matrix(angle, translate, scale, shear, height, width, center=None) -> tf.Tensor:
+    """torchvision's affine as output→input matrices (``torchvision.transforms.v2.functional.affine``).
+
+    The content is sheared (``shear = (sx, sy)`` degrees; x first, then y), scaled by ``scale``, rotated
+    ``angle`` degrees clockwise about ``center`` and then shifted by ``translate = (tx, ty)`` pixels: the
+    inverse of torchvision's ``_get_inverse_affine_matrix`` ``T · C · R(angle) · S(scale) · SHy(sy) · SHx(sx) · C⁻¹``.
+    ``center`` is ``(x, y)`` in pixel-edge coordinates (torchvision's: ``(width / 2, height / 2)``, the
+    default, is the image centre). ``angle``/``scale`` are scalars or ``[B]``; ``translate``/``shear``/
+    ``center`` are ``[2]`` or ``[B, 2]``.
+
+    Example:
+    >>> m = affine_matrix(0.0, [2.0, 0.0], 1.0, [0.0, 0.0], 4, 4)
+    >>> m[0].numpy().round(3).tolist()
+    [[1.0, 0.0, -2.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    angle = _as_batch(angle, "angle") * (np.pi / 180.0)
+    scale = _as_batch(scale, "scale")
+    tx, ty = _as_pairs(translate, "translate")
+    sx, sy = (v * (np.pi / 180.0) for v in _as_pairs(shear, "shear"))
+    if center is None:
+        cx, cy = _centre(width), _centre(height)
+    else:
+        cx, cy = (v - 0.5 for v in _as_pairs(center, "center"))  # edge → centre coordinates
+    # RSS = R(angle) S(scale) SHy(sy) SHx(sx) = scale * [[a, b], [c, d]], det [[a, b], [c, d]] = 1.
+    a = tf.cos(angle - sy) / tf.cos(sy)
+    b = -tf.cos(angle - sy) * tf.tan(sx) / tf.cos(sy) - tf.sin(angle)
+    c = tf.sin(angle - sy) / tf.cos(sy)
+    d = -tf.sin(angle - sy) * tf.tan(sx) / tf.cos(sy) + tf.cos(angle)
+    inv = [d / scale, -b / scale, -c / scale, a / scale]  # RSS⁻¹
+    # input = C + RSS⁻¹ (output - C - T)
+    ox, oy = cx + tx, cy + ty
+    x_offset = cx - inv[0] * ox - inv[1] * oy
+    y_offset = cy - inv[2] * ox - inv[3] * oy
+    entries = [inv[0], inv[1], x_offset, inv[2], inv[3], y_offset]
+    batch = tf.reduce_max(tf.stack([tf.shape(e)[0] for e in entries]))
+    entries = [tf.broadcast_to(e, [batch]) for e in entries]
+    zero = tf.zeros([batch])
+    return _matrix([*entries, zero, zero, tf.ones([batch])])
+
+
+def _as_pairs(values, name: str) -> tuple[tf.Tensor, tf.Tensor]:
+    """``[2]`` or ``[B, 2]`` pairs → two ``[B]`` (or ``[1]``) vectors."""
+    values = tf.convert_to_tensor(values, tf.float32)
+    if values.shape.rank == 1:
+        values = values[tf.newaxis]
+    if values.shape.rank != 2 or values.shape[1] != 2:
+        raise ValueError(
+            f"`{name}` must be a pair [2] or per-sample pairs [batch, 2], got shape {values.shape}."
+        )
+    return values[:, 0], values[:, 1]
 
 
 def compose(*matrices) -> tf.Tensor:
