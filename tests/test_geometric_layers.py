@@ -27,6 +27,8 @@ LAYERS = {
     "rotation": lambda **kw: RandomRotation(0.5, **kw),
     "zoom": lambda **kw: RandomZoom(0.4, **kw),
     "affine": lambda **kw: RandomAffine(degrees=30, translate=0.1, scale=(0.8, 1.2), shear=10, **kw),
+    "perspective": lambda **kw: keras_aug.layers.RandomPerspective(factor=(1.0, 1.0), scale=0.5, **kw),
+    "shear": lambda **kw: keras_aug.layers.RandomShear(0.3, 0.3, **kw),
 }
 
 

@@ -84,11 +84,12 @@ class RandomPerspective(BaseGeometric):
 
 
 def _shear_range(factor, name: str) -> tuple[float, float]:
-    """Keras' rule: a number ``f`` in ``[0, 1]`` is ``(-f, f)``; a pair must lie within ``[0, 1]``."""
+    """Keras' rule: a number ``f`` in ``[0, 1]`` is ``(-f, f)``; a pair lies within ``[-1, 1]`` (Keras wants
+    ``[0, 1]``, but stores ``(-f, f)`` in its config, which it then cannot load)."""
     if is_number(factor):
         factor = check_number(factor, name, 0.0, 1.0)
         return -factor, factor
-    return check_range(factor, name, 0.0, 1.0)
+    return check_range(factor, name, -1.0, 1.0)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -99,7 +100,9 @@ class RandomShear(BaseGeometric):
 
     Args:
         x_factor: ``f`` in ``[0, 1]`` for ``U(-f, f)`` or ``(lower, upper)`` within ``[0, 1]``; the shear is
-            the draw times a random sign (shared by x and y). A factor ``s`` is the tangent of the shear
+            the draw times a random sign (shared by x and y). Pairs with negative entries (within
+            ``[-1, 1]``) are accepted too: ``(-f, f)`` means the same as ``f`` and is what ``get_config``
+            stores (Keras refuses them, and so cannot load its own config). A factor ``s`` is the tangent of the shear
             angle: output pixel ``(x, y)`` reads input ``(x + s * y, y)``, so row ``y`` moves ``s * y`` pixels
             (left for ``s > 0``). As in Keras the shear is about the top-left pixel, not the centre (a
             centred shear in degrees is ``RandomAffine(shear=...)``).
