@@ -134,7 +134,7 @@ def perspective_matrix(startpoints, endpoints) -> tf.Tensor:
     Example:
     >>> square = [[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0]]
     >>> moved = [[1.0, 0.0], [5.0, 0.0], [5.0, 4.0], [1.0, 4.0]]
-    >>> perspective_matrix(square, moved)[0].numpy().round(3).tolist()
+    >>> (perspective_matrix(square, moved)[0].numpy().round(3) + 0.0).tolist()
     [[1.0, 0.0, -1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     """
     start, end = _as_points(startpoints, "startpoints"), _as_points(endpoints, "endpoints")
@@ -172,7 +172,7 @@ def affine_matrix(angle, translate, scale, shear, height, width, center=None) ->
 
     Example:
     >>> m = affine_matrix(0.0, [2.0, 0.0], 1.0, [0.0, 0.0], 4, 4)
-    >>> m[0].numpy().round(3).tolist()
+    >>> (m[0].numpy().round(3) + 0.0).tolist()
     [[1.0, 0.0, -2.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     """
     angle = _as_batch(angle, "angle") * (np.pi / 180.0)
