@@ -296,6 +296,16 @@ def test_random_perspective_warps_like_keras_perspective_transform(images, rng, 
     assert diff.max() <= (1.0 if dtype == np.uint8 else 1e-2)
 
 
+def test_keras_perspective_basic_case():
+    """Keras' test_random_perspective_basic: corners (3, 3) squeezed to (1, 1) on a 4x4 image of ones."""
+    start = [[0.0, 0.0], [3.0, 0.0], [0.0, 3.0], [3.0, 3.0]]
+    end = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+    out = ops.warp(np.ones([1, 4, 4, 1]), ops.perspective_matrix(start, end), fill_mode="constant")
+    expected = np.zeros([4, 4])
+    expected[:2, :2] = 1.0
+    np.testing.assert_allclose(out[0, ..., 0], expected, atol=1e-4)
+
+
 def test_random_shear_matrix_and_warp_are_keras():
     """Keras: output→input [[1, sx, 0], [sy, 1, 0]], |s| ~ U(factor) times one random sign per sample."""
     layer = RandomShear(x_factor=(0.1, 0.3), y_factor=(0.0, 0.2), seed=5)

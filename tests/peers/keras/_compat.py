@@ -28,11 +28,9 @@ NOT_PROVIDED = (
     "RandomGrayscale",
     "RandomHue",
     "RandomInvert",
-    "RandomPerspective",
     "RandomPosterization",
     "RandomSaturation",
     "RandomSharpness",
-    "RandomShear",
     "Resizing",
     "Solarization",
 )
@@ -47,7 +45,7 @@ class _NotProvided:
 
 
 layers = SimpleNamespace(
-    **{name: _NotProvided(name) for name in NOT_PROVIDED},
+    **{name: _NotProvided(name) for name in NOT_PROVIDED if name not in keras_aug.layers.__all__},
     **{name: getattr(keras_aug.layers, name) for name in keras_aug.layers.__all__},
     # Keras' `Equalization` is keras_aug's `Equalize` (same operation; `bins=` accepted).
     Equalization=keras_aug.layers.Equalize,

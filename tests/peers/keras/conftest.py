@@ -36,11 +36,9 @@ NOT_PROVIDED = {
             "random_grayscale": "RandomGrayscale",
             "random_hue": "RandomHue",
             "random_invert": "RandomInvert",
-            "random_perspective": "RandomPerspective",
             "random_posterization": "RandomPosterization",
             "random_saturation": "RandomSaturation",
             "random_sharpness": "RandomSharpness",
-            "random_shear": "RandomShear",
             "resizing": "Resizing",
             "solarization": "Solarization",
         }.items()
@@ -94,6 +92,21 @@ DIFFERENCES = {
     ),
     "random_zoom_test.py::RandomZoomTest::test_random_flip_tf_data_bounding_boxes": _TRANSFORMATION.format(
         "zoom factors"
+    ),
+    "random_perspective_test.py::RandomPerspectiveTest::test_random_perspective_basic": _TRANSFORMATION.format(
+        "apply_perspective, start_points, end_points"
+    ),
+    "random_perspective_test.py::RandomPerspectiveTest::test_random_perspective_bounding_boxes": (
+        _TRANSFORMATION.format("apply_perspective, start_points, end_points")
+    ),
+    "random_perspective_test.py::RandomPerspectiveTest::test_random_flip_tf_data_bounding_boxes": (
+        _TRANSFORMATION.format("apply_perspective, start_points, end_points")
+    ),
+    "random_shear_test.py::RandomShearTest::test_random_shear_bounding_boxes": _TRANSFORMATION.format(
+        "shear_factor"
+    ),
+    "random_shear_test.py::RandomShearTest::test_random_shear_tf_data_bounding_boxes": _TRANSFORMATION.format(
+        "shear_factor"
     ),
     "random_flip_test.py::RandomFlipTest::test_random_flip_horizontal": _MOCKED,
     "random_flip_test.py::RandomFlipTest::test_random_flip_vertical": _MOCKED,
