@@ -274,7 +274,7 @@ def kind_index(matrices) -> int | tf.Tensor:
 
     A Python int when the values are known while tracing (eagerly, or constants), so callers can
     choose in Python; else an int32 scalar tensor. Matrices with a non-finite entry are projective
-    (only the reference resampler fills them like TF's kernel does).
+    (the projective engine fills their pixels, like TF's kernel).
 
     Example:
     >>> KINDS[kind_index(zoom_matrix([2.0], [2.0], 5, 5))]
