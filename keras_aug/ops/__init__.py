@@ -22,6 +22,14 @@ from keras_aug.ops.color import (
     gamma,
     normalize,
 )
+from keras_aug.ops.colorspace import (
+    adjust_brightness,
+    adjust_contrast,
+    adjust_hue,
+    adjust_saturation,
+    color_jitter,
+    rgb_to_grayscale,
+)
 from keras_aug.ops.elastic import elastic_displacement, elastic_transform
 from keras_aug.ops.enhance import sharpness
 from keras_aug.ops.filters import gaussian_filter2d, mean_filter2d, median_filter2d
@@ -57,6 +65,10 @@ from keras_aug.ops.mix import cutmix, cutout, fill_holes, mix_labels, mixup, pre
 from keras_aug.ops.stats import mean_std
 
 __all__ = [
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_hue",
+    "adjust_saturation",
     "angles_to_projective_transforms",
     "blend",
     "box_area",
@@ -64,6 +76,7 @@ __all__ = [
     "brightness_contrast",
     "clahe",
     "clip_boxes",
+    "color_jitter",
     "compose",
     "compose_transforms",
     "contrast",
@@ -94,6 +107,7 @@ __all__ = [
     "random",
     "random_cutout",
     "remap",
+    "rgb_to_grayscale",
     "rotate",
     "rotation_matrix",
     "sample",
