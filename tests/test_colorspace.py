@@ -12,14 +12,15 @@ round once at the end, so uint8 results are compared within one level (see the m
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image, ImageEnhance
 from skimage import color as skcolor
 
-from keras_aug import ops
-from tests.conftest import MODES, run, smooth_images
+from keras_aug import layers, ops
+from tests.conftest import MODES, requires_keras, run, smooth_images
 
 LUMA = np.array([0.299, 0.587, 0.114])
 
@@ -240,3 +241,207 @@ def test_ops_under_unknown_shapes(mode):
             lambda x, op=op, factor=factor: op(x, factor), input_signature=[spec], jit_compile=mode == "xla"
         )
         np.testing.assert_array_equal(fn(images).numpy(), op(images, factor).numpy())
+
+
+# -- layers -------------------------------------------------------------------------------------------
+
+LAYERS = {
+    "RandomHue": lambda **kw: layers.RandomHue((0.2, 0.6), **kw),
+    "RandomSaturation": lambda **kw: layers.RandomSaturation((0.1, 0.9), **kw),
+    "RandomColorDegeneration": lambda **kw: layers.RandomColorDegeneration((0.3, 1.0), **kw),
+    "RandomColorJitter": lambda **kw: layers.RandomColorJitter(
+        kw.pop("value_range", None), 0.2, 0.3, (0.2, 0.8), 0.3, **kw
+    ),
+    "RandomGrayscale": lambda **kw: layers.RandomGrayscale(1.0, **kw),
+}
+
+
+def _seed():
+    return tf.constant([3, 4], tf.int32)
+
+
+def _params(layer, images):
+    params = layer.get_params(images.shape[0], tf.constant(images), _seed())
+    return {k: v.numpy() for k, v in params.items()}, {**params, "apply": tf.ones([images.shape[0]], tf.bool)}
+
+
+@requires_keras("RandomHue", "transform_images")
+def test_random_hue_matches_keras_transform_and_skimage():
+    x = _images(6, seed=7).astype(np.float32)
+    ours = layers.RandomHue((0.2, 0.8))
+    params, tensors = _params(ours, x)
+    hue = params["hue"]
+    assert (
+        np.all((np.abs(hue) >= 0.1 - 1e-6) & (np.abs(hue) <= 0.4 + 1e-6))
+        and len(np.unique(np.sign(hue))) == 2
+    )
+    out = ours.augment_images(tf.constant(x), tensors).numpy()
+    expected = keras.layers.RandomHue((0.2, 0.8)).transform_images(tf.constant(x), {"factor": hue})
+    np.testing.assert_allclose(out, expected.numpy(), atol=1e-2)
+    sk = np.stack(
+        [_skimage_hue(im / 255.0, h) * 255.0 for im, h in zip(x.astype(np.float64), hue, strict=True)]
+    )
+    np.testing.assert_allclose(out, sk, atol=5e-3)
+
+
+def test_random_saturation_keras_mapping_and_pil():
+    images = _images(4)
+    np.testing.assert_array_equal(layers.RandomSaturation((0.5, 0.5))(images).numpy(), images)
+    gray = layers.RandomSaturation((0.0, 0.0))(images).numpy()
+    _within_one(gray, np.repeat(_pil(images, lambda im: im.convert("L"))[..., None], 3, -1))
+    doubled = layers.RandomSaturation((2 / 3, 2 / 3))(images).numpy()  # f / (1 - f) = 2
+    _within_one(doubled, _pil(images, lambda im: ImageEnhance.Color(im).enhance(2.0)))
+    draws = layers.RandomSaturation(0.6).get_params(2000, tf.zeros([2000, 1, 1, 3]), _seed())["saturation"]
+    assert 0.0 <= draws.numpy().min() < 0.01 and 1.45 < draws.numpy().max() <= 1.5 + 1e-5  # f in [0, 0.6]
+
+
+@requires_keras("RandomColorDegeneration", "transform_images")
+def test_random_color_degeneration_matches_keras_and_pil():
+    images = _images(4)
+    half = layers.RandomColorDegeneration((0.5, 0.5))(images).numpy()
+    _within_one(half, _pil(images, lambda im: ImageEnhance.Color(im).enhance(0.5)))
+    x = images.astype(np.float32)
+    ours = layers.RandomColorDegeneration(0.9)
+    params, tensors = _params(ours, x)
+    amount = (1.0 - params["saturation"]).reshape(-1, 1, 1, 1).astype(np.float32)
+    expected = keras.layers.RandomColorDegeneration(0.9).transform_images(tf.constant(x), {"factor": amount})
+    # Keras' luma weighs red 0.2989 (ours 0.299): at most 0.001 * 255 apart
+    np.testing.assert_allclose(
+        ours.augment_images(tf.constant(x), tensors).numpy(), expected.numpy(), atol=0.3
+    )
+
+
+@requires_keras("RandomGrayscale", "transform_images")
+def test_random_grayscale_matches_keras_and_pil():
+    images = _images(4)
+    out = layers.RandomGrayscale(1.0)(images).numpy()
+    assert out.shape == images.shape and out.dtype == np.uint8
+    _within_one(out, np.repeat(_pil(images, lambda im: im.convert("L"))[..., None], 3, -1))
+    keras_out = keras.layers.RandomGrayscale(1.0).transform_images(
+        tf.constant(images, tf.float32), tf.ones([4, 1, 1, 1], tf.bool)
+    )
+    np.testing.assert_allclose(out, keras_out.numpy(), atol=1.0)
+    many = _images(64, 4)
+    half = layers.RandomGrayscale(seed=0)(many).numpy()  # Keras' default factor 0.5
+    converted = np.all(half == half[..., :1], axis=(1, 2, 3))
+    untouched = np.all(half == many, axis=(1, 2, 3))
+    assert np.all(converted | untouched) and 16 < converted.sum() < 48
+    np.testing.assert_array_equal(layers.RandomGrayscale(0.0)(many).numpy(), many)
+    gray = many[..., :1]
+    np.testing.assert_array_equal(layers.RandomGrayscale(1.0)(gray).numpy(), gray)
+
+
+def test_random_color_jitter_is_keras_order_with_per_sample_draws():
+    x = _images(4, seed=8).astype(np.float64)
+    layer = layers.RandomColorJitter((0, 255), 0.3, 0.4, (0.2, 0.8), 0.5)
+    params, tensors = _params(layer, x.astype(np.float32))
+    for key, (low, high) in {
+        "delta": (-0.3 * 255, 0.3 * 255),
+        "contrast": (0.6, 1.4),
+        "saturation": (0.25, 4.0),
+        "hue": (-0.25, 0.25),
+    }.items():
+        assert (
+            np.all((params[key] >= low - 1e-4) & (params[key] <= high + 1e-4)) and len(set(params[key])) == 4
+        )
+    step = np.clip(x + params["delta"].reshape(-1, 1, 1, 1), 0, 255)
+    c = params["contrast"].reshape(-1, 1, 1, 1)
+    step = np.clip(c * step + (1 - c) * step.mean(axis=(1, 2), keepdims=True), 0, 255)
+    s = params["saturation"].reshape(-1, 1, 1, 1)
+    step = np.clip(s * step + (1 - s) * (step @ LUMA)[..., None], 0, 255)
+    step = np.stack([_skimage_hue(im / 255.0, h) * 255.0 for im, h in zip(step, params["hue"], strict=True)])
+    out = layer.augment_images(tf.constant(x, tf.float32), tensors).numpy()
+    np.testing.assert_allclose(out, step, atol=1e-2)
+
+
+@requires_keras("RandomColorJitter", "transform_images")
+def test_random_color_jitter_brightness_matches_keras():
+    x = _images(2).astype(np.float32)
+    keras_out = keras.layers.RandomColorJitter(brightness_factor=(0.1, 0.1), seed=1)(x).numpy()
+    ours = layers.RandomColorJitter(brightness_factor=(0.1, 0.1), seed=1)(x).numpy()
+    np.testing.assert_allclose(ours, keras_out, atol=1e-4)
+
+
+def test_random_color_jitter_gray_images_and_neutral():
+    gray = _images(2)[..., :1]
+    out = layers.RandomColorJitter(saturation_factor=(0.0, 0.0), hue_factor=0.5, seed=1)(gray).numpy()
+    np.testing.assert_array_equal(out, gray)
+    images = _images(2)
+    np.testing.assert_array_equal(layers.RandomColorJitter(seed=1)(images).numpy(), images)
+
+
+@pytest.fixture(scope="module")
+def uint8_batch():
+    return _images(4, 16, seed=9)
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_eager_xla_and_tf_data_agree(name, uint8_batch):
+    make = LAYERS[name]
+    eager = make(seed=5)(uint8_batch).numpy()
+    layer = make(seed=5)
+    xla = tf.function(lambda x: layer(x, training=True), jit_compile=True)(tf.constant(uint8_batch)).numpy()
+    data_layer = make(seed=5)
+    in_data = next(iter(tf.data.Dataset.from_tensors(uint8_batch).map(lambda x: data_layer(x)))).numpy()
+    assert eager.dtype == np.uint8 and eager.shape == uint8_batch.shape
+    np.testing.assert_array_equal(eager, xla)
+    np.testing.assert_array_equal(eager, in_data)
+    assert not np.array_equal(eager, uint8_batch)
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_float_input_unknown_shapes_and_config(name, uint8_batch, tmp_path):
+    make = LAYERS[name]
+    kwargs = {} if name == "RandomGrayscale" else {"value_range": (0, 1)}
+    x = uint8_batch.astype(np.float32) / 255.0
+    out = make(seed=1, **kwargs)(x).numpy()
+    assert out.dtype == np.float32 and out.min() >= 0.0 and out.max() <= 1.0
+    layer = make(seed=2)
+    spec = tf.TensorSpec([None, None, None, 3], tf.uint8)
+    fn = tf.function(lambda t: layer(t, training=True), input_signature=[spec], jit_compile=True)
+    assert fn(uint8_batch).shape == uint8_batch.shape
+    layer = make(seed=3)
+    clone = type(layer).from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    np.testing.assert_array_equal(clone(uint8_batch).numpy(), make(seed=3)(uint8_batch).numpy())
+    model = keras.Sequential([keras.Input((16, 16, 3), dtype="uint8"), layer])
+    np.testing.assert_array_equal(model(uint8_batch, training=False).numpy(), uint8_batch)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.layers[-1].get_config() == layer.get_config()
+
+
+def test_layers_in_a_jit_compiled_model(uint8_batch):
+    model = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            *(make(seed=i) for i, make in enumerate(LAYERS.values())),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile(loss="mse", jit_compile=True)
+    model.train_on_batch(uint8_batch.astype(np.float32), np.zeros([4, 1], np.float32))
+    assert model.jit_compile is True
+
+
+def test_keras_positional_arguments_and_bad_arguments():
+    assert layers.RandomHue(0.2, (0, 1), None, 42).seed == 42
+    assert layers.RandomSaturation(0.2, (0, 1), None, 42).seed == 42
+    assert layers.RandomGrayscale(0.3, None, 42).seed == 42
+    assert layers.RandomColorJitter((0, 1), 0.1, 0.1, 0.1, 0.1, 42).seed == 42
+    for make, match in [
+        (lambda: layers.RandomHue(1.5), "factor"),
+        (lambda: layers.RandomHue(-0.1), "factor"),
+        (lambda: layers.RandomSaturation((0.2, 1.2)), "factor"),
+        (lambda: layers.RandomColorDegeneration(float("nan")), "factor"),
+        (lambda: layers.RandomGrayscale(1.5), "factor"),
+        (lambda: layers.RandomColorJitter(brightness_factor=2.0), "brightness_factor"),
+        (lambda: layers.RandomColorJitter(contrast_factor=(1.5, 2.0)), "contrast_factor"),
+        (lambda: layers.RandomColorJitter(saturation_factor=-0.5), "saturation_factor"),
+        (lambda: layers.RandomColorJitter(hue_factor=float("inf")), "hue_factor"),
+        (lambda: layers.RandomColorJitter(value_range=(1, 0)), "value_range"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            make()
