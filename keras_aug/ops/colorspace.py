@@ -67,7 +67,17 @@ def luma(x: tf.Tensor, rgb: bool = True) -> tf.Tensor:
     """
     if not rgb:
         return x
-    r, g, b = x[..., 0:1], x[..., 1:2], x[..., 2:3]
+    return luma_of_planes([x[..., 0:1], x[..., 1:2], x[..., 2:3]])
+
+
+def luma_of_planes(planes: list) -> tf.Tensor:
+    """ITU-R 601-2 luma of ``[r, g, b]`` float planes.
+
+    Example:
+    >>> float(luma_of_planes([tf.constant(100.0), tf.constant(200.0), tf.constant(50.0)]))
+    153.0
+    """
+    r, g, b = planes
     return LUMA_WEIGHTS[0] * r + LUMA_WEIGHTS[1] * g + LUMA_WEIGHTS[2] * b
 
 
@@ -88,22 +98,32 @@ def rotate_hue(x: tf.Tensor, hue: tf.Tensor, low: float, high: float) -> tf.Tens
     >>> rotate_hue(red, tf.constant([[[[1 / 3]]]]), 0.0, 1.0).numpy().round(6).ravel().tolist()
     [0.0, 1.0, 0.0]
     """
-    unit = (x - low) * (1.0 / (high - low))
-    r, g, b = unit[..., 0:1], unit[..., 1:2], unit[..., 2:3]
+    planes = [x[..., i : i + 1] for i in range(3)]
+    rotated = tf.concat(_rotate_hue_planes(planes, tf.cast(hue, x.dtype), low, high), axis=-1)
+    return tf.where(tf.equal(hue, 0), x, rotated)
+
+
+def _rotate_hue_planes(planes: list, hue: tf.Tensor, low: float, high: float) -> list:
+    """:func:`rotate_hue` on ``[r, g, b]`` planes ``[B, H, W, 1]`` (without the exact ``hue = 0`` select).
+
+    The rotation commutes with shifting (and scaling) the values, so it works on ``x - low`` directly.
+    Wrapping uses floor and selects: XLA on CPU makes ``floormod`` a scalar library call per element.
+    """
+    r, g, b = (plane - low for plane in planes)
     top = tf.maximum(tf.maximum(r, g), b)
     chroma = top - tf.minimum(tf.minimum(r, g), b)
-    safe = tf.where(chroma > 0, chroma, tf.ones_like(chroma))
-    sector = tf.where(
-        top == r,
-        (g - b) / safe,
-        tf.where(top == g, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe),
-    )
-    six_h = tf.math.floormod(sector + 6.0 * tf.cast(hue, x.dtype), 6.0)
-    n = tf.constant([5.0, 3.0, 1.0], x.dtype)
-    k = tf.math.floormod(n + six_h, 6.0)
-    rotated = top - chroma * tf.clip_by_value(tf.minimum(k, 4.0 - k), 0.0, 1.0)
-    rotated = tf.clip_by_value(low + rotated * (high - low), low, high)
-    return tf.where(tf.equal(hue, 0), x, rotated)
+    red_top, green_top = top == r, top == g
+    numerator = tf.where(red_top, g - b, tf.where(green_top, b - r, r - g))
+    base = tf.cast(tf.where(red_top, 0.0, tf.where(green_top, 2.0, 4.0)), top.dtype)
+    six_h = base + numerator / tf.where(chroma > 0, chroma, tf.ones_like(chroma)) + 6.0 * hue
+    six_h = six_h - 6.0 * tf.floor(six_h * (1.0 / 6.0))
+    out = []
+    for n in (5.0, 3.0, 1.0):
+        k = n + six_h
+        k = tf.where(k >= 6.0, k - 6.0, k)
+        channel = top - chroma * tf.clip_by_value(tf.minimum(k, 4.0 - k), 0.0, 1.0)
+        out.append(tf.clip_by_value(low + channel, low, high))
+    return out
 
 
 # -- XLA units (``rgb`` is static: a relaxed retrace may not know the channel count) ------------------
@@ -133,16 +153,23 @@ def _hue_unit(images, hue, low: float, high: float):
 
 @functools.partial(xla_unit, relax_shapes=True)
 def _jitter_unit(images, delta, contrast, saturation, hue, low: float, high: float, stages: tuple, rgb: bool):
+    # Channel planes carried separately: slicing channels out of a fused stage makes XLA recompute
+    # the stages before it once per slice, and the chain multiplies that.
     x = to_compute(images)
+    planes = [x[..., i : i + 1] for i in range(3)] if rgb else [x]
     if "brightness" in stages:
-        x = tf.clip_by_value(x + delta, low, high)
+        planes = [tf.clip_by_value(p + delta, low, high) for p in planes]
     if "contrast" in stages:
-        x = _blend(x, tf.reduce_mean(x, axis=(1, 2), keepdims=True), contrast, low, high)
+        planes = [
+            _blend(p, tf.reduce_mean(p, axis=(1, 2), keepdims=True), contrast, low, high) for p in planes
+        ]
     if "saturation" in stages and rgb:
-        x = _blend(x, luma(x), saturation, low, high)
+        gray = luma_of_planes(planes)
+        planes = [_blend(p, gray, saturation, low, high) for p in planes]
     if "hue" in stages and rgb:
-        x = rotate_hue(x, hue, low, high)
-    return from_compute(x, images.dtype)
+        rotated = _rotate_hue_planes(planes, hue, low, high)
+        planes = [tf.where(tf.equal(hue, 0), p, q) for p, q in zip(planes, rotated, strict=True)]
+    return from_compute(tf.concat(planes, axis=-1) if rgb else planes[0], images.dtype)
 
 
 # -- public ops --------------------------------------------------------------------------------------
