@@ -21,6 +21,7 @@ from keras_aug.ops.color import (
     denormalize,
     gamma,
     normalize,
+    standardize,
 )
 from keras_aug.ops.colorspace import (
     adjust_brightness,
@@ -116,6 +117,7 @@ __all__ = [
     "shear_x",
     "shear_y",
     "shift",
+    "standardize",
     "transform",
     "transform_boxes",
     "transform_to_matrix",
