@@ -194,6 +194,7 @@ class RandomColorJitter(_ColorSpaceAugmentation):
     - ``saturation_factor`` (as :class:`RandomSaturation`) and ``hue_factor`` (as :class:`RandomHue`).
 
     A factor left ``None`` skips its step. Gray (1-channel) images get brightness and contrast only.
+    With one factor given, the layer equals that step's own layer with the same seed (as in Keras).
 
     Args:
         value_range: ``(low, high)`` of the input values; every step clips to it. Default ``None``: the
@@ -239,18 +240,20 @@ class RandomColorJitter(_ColorSpaceAugmentation):
             self.hue_factor = _unit_factor(hue_factor, "hue_factor")
 
     def get_params(self, batch_size, images, seed):
-        seeds = tf.unstack(krandom.split(seed, 4))
+        # The first step present draws from `seed` itself, the others from independent streams: with one
+        # factor given, the layer draws what RandomBrightness/Contrast/Saturation/Hue draw for the same seed.
+        seeds = iter([seed, *tf.unstack(krandom.split(seed, 3))])
         params = {}
         if self.brightness_factor is not None:
             low, high = self.range_for(images)
-            params["delta"] = _uniform(seeds[0], images, self.brightness_factor) * (high - low)
+            params["delta"] = _uniform(next(seeds), images, self.brightness_factor) * (high - low)
         if self.contrast_factor is not None:
             lower, upper = self.contrast_factor
-            params["contrast"] = _uniform(seeds[1], images, (1.0 - lower, 1.0 + upper))
+            params["contrast"] = _uniform(next(seeds), images, (1.0 - lower, 1.0 + upper))
         if self.saturation_factor is not None:
-            params["saturation"] = _saturation_draw(seeds[2], images, self.saturation_factor)
+            params["saturation"] = _saturation_draw(next(seeds), images, self.saturation_factor)
         if self.hue_factor is not None:
-            params["hue"] = _hue_draw(seeds[3], images, self.hue_factor)
+            params["hue"] = _hue_draw(next(seeds), images, self.hue_factor)
         return params
 
     def neutral_params(self, params, images):
