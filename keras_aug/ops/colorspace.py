@@ -99,31 +99,34 @@ def rotate_hue(x: tf.Tensor, hue: tf.Tensor, low: float, high: float) -> tf.Tens
     [0.0, 1.0, 0.0]
     """
     planes = [x[..., i : i + 1] for i in range(3)]
-    rotated = tf.concat(_rotate_hue_planes(planes, tf.cast(hue, x.dtype), low, high), axis=-1)
-    return tf.where(tf.equal(hue, 0), x, rotated)
+    return tf.where(tf.equal(hue, 0), x, _rotate_hue_planes(planes, tf.cast(hue, x.dtype), low, high))
 
 
-def _rotate_hue_planes(planes: list, hue: tf.Tensor, low: float, high: float) -> list:
-    """:func:`rotate_hue` on ``[r, g, b]`` planes ``[B, H, W, 1]`` (without the exact ``hue = 0`` select).
+def _rotate_hue_planes(planes: list, hue: tf.Tensor, low: float, high: float) -> tf.Tensor:
+    """:func:`rotate_hue` of ``[r, g, b]`` planes ``[B, H, W, 1]`` as ``[B, H, W, 3]`` (no ``hue = 0`` select).
 
     The rotation commutes with shifting (and scaling) the values, so it works on ``x - low`` directly.
     Wrapping uses floor and selects: XLA on CPU makes ``floormod`` a scalar library call per element.
+    The last step is vectorized over the channel axis (faster under XLA on CPU than three planes).
     """
     r, g, b = (plane - low for plane in planes)
     top = tf.maximum(tf.maximum(r, g), b)
     chroma = top - tf.minimum(tf.minimum(r, g), b)
-    red_top, green_top = top == r, top == g
-    numerator = tf.where(red_top, g - b, tf.where(green_top, b - r, r - g))
-    base = tf.cast(tf.where(red_top, 0.0, tf.where(green_top, 2.0, 4.0)), top.dtype)
-    six_h = base + numerator / tf.where(chroma > 0, chroma, tf.ones_like(chroma)) + 6.0 * hue
+    # Each select yields a whole sector value (base and offset together): XLA on CPU may recompute
+    # r, g, b in several fusions with different rounding, so a predicate evaluated twice can disagree
+    # with itself near ties; next to a tie the two sectors' values agree, so one select per value is safe.
+    inverse = 1.0 / tf.where(chroma > 0, chroma, tf.ones_like(chroma))
+    sector = tf.where(
+        (r >= g) & (r >= b),
+        (g - b) * inverse,
+        tf.where(g >= b, 2.0 + (b - r) * inverse, 4.0 + (r - g) * inverse),
+    )
+    six_h = sector + 6.0 * hue
     six_h = six_h - 6.0 * tf.floor(six_h * (1.0 / 6.0))
-    out = []
-    for n in (5.0, 3.0, 1.0):
-        k = n + six_h
-        k = tf.where(k >= 6.0, k - 6.0, k)
-        channel = top - chroma * tf.clip_by_value(tf.minimum(k, 4.0 - k), 0.0, 1.0)
-        out.append(tf.clip_by_value(low + channel, low, high))
-    return out
+    k = tf.constant([5.0, 3.0, 1.0], top.dtype) + six_h
+    k = tf.where(k >= 6.0, k - 6.0, k)
+    rotated = top - chroma * tf.clip_by_value(tf.minimum(k, 4.0 - k), 0.0, 1.0)
+    return tf.clip_by_value(low + rotated, low, high)
 
 
 # -- XLA units (``rgb`` is static: a relaxed retrace may not know the channel count) ------------------
@@ -156,20 +159,21 @@ def _jitter_unit(images, delta, contrast, saturation, hue, low: float, high: flo
     # Channel planes carried separately: slicing channels out of a fused stage makes XLA recompute
     # the stages before it once per slice, and the chain multiplies that.
     x = to_compute(images)
-    planes = [x[..., i : i + 1] for i in range(3)] if rgb else [x]
+    mixes_channels = rgb and ("saturation" in stages or "hue" in stages)
+    planes = [x[..., i : i + 1] for i in range(3)] if mixes_channels else [x]
     if "brightness" in stages:
         planes = [tf.clip_by_value(p + delta, low, high) for p in planes]
     if "contrast" in stages:
         planes = [
             _blend(p, tf.reduce_mean(p, axis=(1, 2), keepdims=True), contrast, low, high) for p in planes
         ]
-    if "saturation" in stages and rgb:
+    if "saturation" in stages and mixes_channels:
         gray = luma_of_planes(planes)
         planes = [_blend(p, gray, saturation, low, high) for p in planes]
-    if "hue" in stages and rgb:
-        rotated = _rotate_hue_planes(planes, hue, low, high)
-        planes = [tf.where(tf.equal(hue, 0), p, q) for p, q in zip(planes, rotated, strict=True)]
-    return from_compute(tf.concat(planes, axis=-1) if rgb else planes[0], images.dtype)
+    x = tf.concat(planes, axis=-1) if mixes_channels else planes[0]
+    if "hue" in stages and mixes_channels:
+        x = tf.where(tf.equal(hue, 0), x, _rotate_hue_planes(planes, hue, low, high))
+    return from_compute(x, images.dtype)
 
 
 # -- public ops --------------------------------------------------------------------------------------
