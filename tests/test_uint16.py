@@ -64,10 +64,16 @@ RANGE_LAYERS = {
     "RandomBrightness",
     "RandomBrightnessContrast",
     "RandomCLAHE",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
     "RandomContrast",
     "RandomCutout",
     "RandomGamma",
+    "RandomHue",
+    "RandomSaturation",
 }
+#: Layers that leave gray images as they are: they get colour images (three differently oriented grays).
+COLOR_LAYERS = {"RandomColorDegeneration", "RandomGrayscale", "RandomHue", "RandomSaturation"}
 
 
 def make_layer(name: str, value_range=None):
@@ -92,11 +98,18 @@ def make_layer(name: str, value_range=None):
         # 24x24 images: a 2x2 grid keeps enough pixels per tile for many output levels (an 8x8 grid
         # legitimately gives ~300, as cv2 does).
         "RandomCLAHE": lambda: L.RandomCLAHE(seed=1, tile_grid_size=(2, 2), **kw),
+        "RandomColorDegeneration": lambda: L.RandomColorDegeneration((0.5, 1.0), seed=1, **kw),
+        "RandomColorJitter": lambda: L.RandomColorJitter(
+            kw.get("value_range"), 0.1, 0.3, (0.2, 0.8), 0.3, seed=1
+        ),
         "RandomContrast": lambda: L.RandomContrast(0.3, seed=1, **kw),
         "RandomCutout": lambda: L.RandomCutout(fill="random", p=1.0, seed=1, **kw),
         "RandomElasticTransform": lambda: L.RandomElasticTransform(alpha=30.0, sigma=4.0, seed=1),
         "RandomFlip": lambda: L.RandomFlip(p=1.0, seed=1),
         "RandomGamma": lambda: L.RandomGamma(p=1.0, seed=1, **kw),
+        "RandomGrayscale": lambda: L.RandomGrayscale(1.0, seed=1),
+        "RandomHue": lambda: L.RandomHue((0.3, 0.6), seed=1, **kw),
+        "RandomSaturation": lambda: L.RandomSaturation((0.1, 0.3), seed=1, **kw),
         "RandomPadCrop": lambda: L.RandomPadCrop(3, seed=1),
         "RandomRotation": lambda: L.RandomRotation(0.2, seed=1),
         "RandomTranslation": lambda: L.RandomTranslation(0.2, 0.2, seed=1),
@@ -147,6 +160,8 @@ def cases(name):
 @pytest.mark.parametrize("name,dtype,low,high,explicit", [c for n in LAYERS for c in cases(n)])
 def test_every_layer_keeps_dtype_range_and_depth(name, dtype, low, high, explicit):
     images = xray((4, 24, 24, 1), high=high, low=low, dtype=dtype)
+    if name in COLOR_LAYERS:
+        images = np.concatenate([images, images[:, ::-1], images[:, :, ::-1]], axis=-1)
     layer = make_layer(name, (low, high) if explicit else None)
     out = run_layer(layer, images)
     assert out.shape == images.shape

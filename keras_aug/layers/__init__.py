@@ -12,6 +12,13 @@ from keras_aug.layers.color import (
     RandomContrast,
     RandomGamma,
 )
+from keras_aug.layers.colorspace import (
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomGrayscale,
+    RandomHue,
+    RandomSaturation,
+)
 from keras_aug.layers.compose import OneOf, Pipeline, RandomApply, SomeOf
 from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.layers.geometric import (
@@ -42,14 +49,19 @@ __all__ = [
     "RandomBrightness",
     "RandomBrightnessContrast",
     "RandomCLAHE",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
     "RandomContrast",
     "RandomCutout",
     "RandomElasticTransform",
     "RandomFlip",
     "RandomGamma",
+    "RandomGrayscale",
+    "RandomHue",
     "RandomPadCrop",
     "RandomPerspective",
     "RandomRotation",
+    "RandomSaturation",
     "RandomShear",
     "RandomTranslation",
     "RandomZoom",

@@ -23,6 +23,14 @@ from keras_aug.ops.color import (
     normalize,
     standardize,
 )
+from keras_aug.ops.colorspace import (
+    adjust_brightness,
+    adjust_contrast,
+    adjust_hue,
+    adjust_saturation,
+    color_jitter,
+    rgb_to_grayscale,
+)
 from keras_aug.ops.elastic import elastic_displacement, elastic_transform
 from keras_aug.ops.enhance import sharpness
 from keras_aug.ops.filters import gaussian_filter2d, mean_filter2d, median_filter2d
@@ -62,6 +70,10 @@ from keras_aug.ops.mix import cutmix, cutout, fill_holes, mix_labels, mixup, pre
 from keras_aug.ops.stats import mean_std
 
 __all__ = [
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_hue",
+    "adjust_saturation",
     "affine",
     "affine_matrix",
     "angles_to_projective_transforms",
@@ -71,6 +83,7 @@ __all__ = [
     "brightness_contrast",
     "clahe",
     "clip_boxes",
+    "color_jitter",
     "compose",
     "compose_transforms",
     "contrast",
@@ -103,6 +116,7 @@ __all__ = [
     "random",
     "random_cutout",
     "remap",
+    "rgb_to_grayscale",
     "rotate",
     "rotation_matrix",
     "sample",

@@ -28,16 +28,11 @@ NOT_PROVIDED = {
             "clahe": "ContrastLimitedAdaptiveHistogramEqualization (RandomCLAHE has other arguments)",
             "max_num_bounding_boxes": "MaxNumBoundingBoxes",
             "rand_augment": "RandAugment",
-            "random_color_degeneration": "RandomColorDegeneration",
-            "random_color_jitter": "RandomColorJitter",
             "random_crop": "RandomCrop",
             "random_erasing": "RandomErasing",
             "random_gaussian_blur": "RandomGaussianBlur",
-            "random_grayscale": "RandomGrayscale",
-            "random_hue": "RandomHue",
             "random_invert": "RandomInvert",
             "random_posterization": "RandomPosterization",
-            "random_saturation": "RandomSaturation",
             "random_sharpness": "RandomSharpness",
             "resizing": "Resizing",
             "solarization": "Solarization",
@@ -125,6 +120,9 @@ DIFFERENCES = {
     "normalization_test.py::NormalizationTest::test_normalization_basics": "statistics live in two weights "
     "(mean, variance) whether given or adapted (Keras: none when given, three when adapted), and an "
     "un-adapted layer raises instead of returning its input (README: Keras table)",
+    "random_saturation_test.py::RandomSaturationTest::test_random_saturation_full_saturation": "expects the "
+    "HSV saturation to reach value_range's high (255): Keras clips the saturation channel to value_range; "
+    "keras_aug blends with the luma image (torchvision), saturation stays a fraction <= 1 (README: Keras table)",
     "pipeline_test.py::PipelineTest::test_correctness": "keras_aug's Pipeline is an augmentation over "
     "image dicts: it takes no Keras `mask` argument (README: Keras table)",
 }
