@@ -24,7 +24,7 @@ from keras_aug.ops.color import (
 )
 from keras_aug.ops.elastic import elastic_displacement, elastic_transform
 from keras_aug.ops.enhance import sharpness
-from keras_aug.ops.filters import gaussian_filter2d, mean_filter2d, median_filter2d
+from keras_aug.ops.filters import gaussian_blur, gaussian_filter2d, mean_filter2d, median_filter2d
 from keras_aug.ops.geometry import (
     angles_to_projective_transforms,
     compose,
@@ -55,9 +55,12 @@ from keras_aug.ops.geometry import (
 from keras_aug.ops.histogram import clahe, equalize
 from keras_aug.ops.mix import cutmix, cutout, fill_holes, mix_labels, mixup, prepare_labels, random_cutout
 from keras_aug.ops.stats import mean_std
+from keras_aug.ops.tone import adjust_sharpness, autocontrast, invert, posterize, solarize
 
 __all__ = [
+    "adjust_sharpness",
     "angles_to_projective_transforms",
+    "autocontrast",
     "blend",
     "box_area",
     "brightness",
@@ -79,9 +82,11 @@ __all__ = [
     "flip_left_right",
     "flip_up_down",
     "gamma",
+    "gaussian_blur",
     "gaussian_filter2d",
     "identity_matrix",
     "interpolate_bilinear",
+    "invert",
     "matrix_to_transform",
     "mean_filter2d",
     "mean_std",
@@ -90,6 +95,7 @@ __all__ = [
     "mixup",
     "move_boxes",
     "normalize",
+    "posterize",
     "prepare_labels",
     "random",
     "random_cutout",
@@ -102,6 +108,7 @@ __all__ = [
     "shear_x",
     "shear_y",
     "shift",
+    "solarize",
     "transform",
     "transform_boxes",
     "transform_to_matrix",
