@@ -26,11 +26,26 @@ from keras_aug.layers.geometric import (
 from keras_aug.layers.histogram import Equalize, RandomCLAHE
 from keras_aug.layers.mix import CutMix, MixUp, RandomCutout
 from keras_aug.layers.normalization import Normalization
+from keras_aug.layers.tone import (
+    AutoContrast,
+    ContrastLimitedAdaptiveHistogramEqualization,
+    Equalization,
+    RandomErasing,
+    RandomGaussianBlur,
+    RandomInvert,
+    RandomPosterization,
+    RandomSharpness,
+    Rescaling,
+    Solarization,
+)
 
 __all__ = [
+    "AutoContrast",
     "BaseAugmentation",
     "BaseGeometric",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "CutMix",
+    "Equalization",
     "Equalize",
     "MixUp",
     "Normalization",
@@ -44,11 +59,18 @@ __all__ = [
     "RandomContrast",
     "RandomCutout",
     "RandomElasticTransform",
+    "RandomErasing",
     "RandomFlip",
     "RandomGamma",
+    "RandomGaussianBlur",
+    "RandomInvert",
     "RandomPadCrop",
+    "RandomPosterization",
     "RandomRotation",
+    "RandomSharpness",
     "RandomTranslation",
     "RandomZoom",
+    "Rescaling",
+    "Solarization",
     "SomeOf",
 ]
