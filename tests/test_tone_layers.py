@@ -86,9 +86,7 @@ def test_config_round_trip_keras_file_and_inference_identity(name, tmp_path):
 def test_layers_inside_a_jit_compiled_model():
     inputs = keras.Input((16, 16, 3))
     x = inputs
-    for name in ("AutoContrast", "RandomInvert", "RandomPosterization", "Solarization", "RandomSharpness"):
-        x = LAYERS[name](seed=1)(x)
-    for name in ("RandomGaussianBlur", "RandomErasing", "Equalization"):
+    for name in ("Solarization", "RandomGaussianBlur", "RandomErasing"):  # the others: tf.function XLA above
         x = LAYERS[name](seed=1)(x)
     x = layers.Rescaling(1 / 255)(x)
     outputs = keras.layers.Dense(2)(keras.layers.GlobalAveragePooling2D()(x))

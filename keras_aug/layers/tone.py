@@ -518,7 +518,8 @@ class Rescaling(keras.layers.Layer):
     """``x * scale + offset`` (Keras' ``Rescaling``): deterministic, applied at inference too.
 
     E.g. ``Rescaling(1 / 255)`` maps uint8 to [0, 1] and ``Rescaling(1 / 127.5, offset=-1)`` to [-1, 1].
-    ``scale`` and ``offset`` are numbers or one per channel (last axis). Float inputs keep their dtype,
+    ``scale`` and ``offset`` are numbers or one per channel (the last axis; the first image axis when
+    ``keras.config.image_data_format()`` is ``"channels_first"``, as Keras). Float inputs keep their dtype,
     integer inputs give float32. Inputs: any numeric tensor, or a dict with ``"images"`` (other keys pass
     through).
 
@@ -543,9 +544,19 @@ class Rescaling(keras.layers.Layer):
             )
         dtype = x.dtype if x.dtype.is_floating else tf.float32
         compute = tf.float64 if dtype == tf.float64 else tf.float32
-        out = tf.cast(x, compute) * tf.constant(self.scale, compute) + tf.constant(self.offset, compute)
+        out = tf.cast(x, compute) * self._per_channel(self.scale, compute) + self._per_channel(
+            self.offset, compute
+        )
         out = tf.cast(out, dtype)
         return {**inputs, IMAGES: out} if isinstance(inputs, dict) else out
+
+    @staticmethod
+    def _per_channel(value, dtype) -> tf.Tensor:
+        """A constant; a per-channel vector becomes ``[C, 1, 1]`` for channels-first images, as in Keras."""
+        value = tf.constant(value, dtype)
+        if value.shape.rank == 1 and keras.config.image_data_format() == "channels_first":
+            value = tf.reshape(value, [-1, 1, 1])
+        return value
 
     def compute_output_shape(self, input_shape):
         return input_shape

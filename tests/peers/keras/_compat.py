@@ -15,26 +15,18 @@ import keras_aug.layers
 #: Keras 3.15 image layers keras_aug does not provide.
 NOT_PROVIDED = (
     "AugMix",
-    "AutoContrast",
     "CenterCrop",
-    "ContrastLimitedAdaptiveHistogramEqualization",
     "MaxNumBoundingBoxes",
     "RandAugment",
     "RandomColorDegeneration",
     "RandomColorJitter",
     "RandomCrop",
-    "RandomErasing",
-    "RandomGaussianBlur",
     "RandomGrayscale",
     "RandomHue",
-    "RandomInvert",
     "RandomPerspective",
-    "RandomPosterization",
     "RandomSaturation",
-    "RandomSharpness",
     "RandomShear",
     "Resizing",
-    "Solarization",
 )
 
 
@@ -49,8 +41,6 @@ class _NotProvided:
 layers = SimpleNamespace(
     **{name: _NotProvided(name) for name in NOT_PROVIDED},
     **{name: getattr(keras_aug.layers, name) for name in keras_aug.layers.__all__},
-    # Keras' `Equalization` is keras_aug's `Equalize` (same operation; `bins=` accepted).
-    Equalization=keras_aug.layers.Equalize,
     Input=keras.layers.Input,
     Dense=keras.layers.Dense,
     Flatten=keras.layers.Flatten,
