@@ -34,11 +34,26 @@ from keras_aug.layers.histogram import Equalize, RandomCLAHE
 from keras_aug.layers.mix import CutMix, MixUp, RandomCutout
 from keras_aug.layers.normalization import Normalization
 from keras_aug.layers.warps import RandomPerspective, RandomShear
+from keras_aug.layers.tone import (
+    AutoContrast,
+    ContrastLimitedAdaptiveHistogramEqualization,
+    Equalization,
+    RandomErasing,
+    RandomGaussianBlur,
+    RandomInvert,
+    RandomPosterization,
+    RandomSharpness,
+    Rescaling,
+    Solarization,
+)
 
 __all__ = [
+    "AutoContrast",
     "BaseAugmentation",
     "BaseGeometric",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "CutMix",
+    "Equalization",
     "Equalize",
     "MixUp",
     "Normalization",
@@ -54,16 +69,25 @@ __all__ = [
     "RandomContrast",
     "RandomCutout",
     "RandomElasticTransform",
+    "RandomErasing",
     "RandomFlip",
     "RandomGamma",
+    "RandomGaussianBlur",
     "RandomGrayscale",
     "RandomHue",
+    "RandomInvert",
+    "RandomPadCrop",
     "RandomPadCrop",
     "RandomPerspective",
+    "RandomPosterization",
+    "RandomRotation",
     "RandomRotation",
     "RandomSaturation",
+    "RandomSharpness",
     "RandomShear",
     "RandomTranslation",
     "RandomZoom",
+    "Rescaling",
+    "Solarization",
     "SomeOf",
 ]

@@ -33,7 +33,7 @@ from keras_aug.ops.colorspace import (
 )
 from keras_aug.ops.elastic import elastic_displacement, elastic_transform
 from keras_aug.ops.enhance import sharpness
-from keras_aug.ops.filters import gaussian_filter2d, mean_filter2d, median_filter2d
+from keras_aug.ops.filters import gaussian_blur, gaussian_filter2d, mean_filter2d, median_filter2d
 from keras_aug.ops.geometry import (
     affine,
     affine_matrix,
@@ -68,15 +68,18 @@ from keras_aug.ops.geometry import (
 from keras_aug.ops.histogram import clahe, equalize
 from keras_aug.ops.mix import cutmix, cutout, fill_holes, mix_labels, mixup, prepare_labels, random_cutout
 from keras_aug.ops.stats import mean_std
+from keras_aug.ops.tone import adjust_sharpness, autocontrast, invert, posterize, solarize
 
 __all__ = [
     "adjust_brightness",
     "adjust_contrast",
     "adjust_hue",
     "adjust_saturation",
+    "adjust_sharpness",
     "affine",
     "affine_matrix",
     "angles_to_projective_transforms",
+    "autocontrast",
     "blend",
     "box_area",
     "brightness",
@@ -99,9 +102,11 @@ __all__ = [
     "flip_left_right",
     "flip_up_down",
     "gamma",
+    "gaussian_blur",
     "gaussian_filter2d",
     "identity_matrix",
     "interpolate_bilinear",
+    "invert",
     "matrix_to_transform",
     "mean_filter2d",
     "mean_std",
@@ -112,6 +117,7 @@ __all__ = [
     "normalize",
     "perspective",
     "perspective_matrix",
+    "posterize",
     "prepare_labels",
     "random",
     "random_cutout",
@@ -125,6 +131,7 @@ __all__ = [
     "shear_x",
     "shear_y",
     "shift",
+    "solarize",
     "standardize",
     "transform",
     "transform_boxes",

@@ -17,8 +17,11 @@ def _per_sample(take: tf.Tensor, rank: int) -> tf.Tensor:
     return tf.reshape(take, [-1] + [1] * (rank - 1))
 
 
-def _select(take, chosen, other):
-    return tf.where(_per_sample(take, other.shape.rank), chosen, other)
+def _select(take, chosen, other, rank: int | None):
+    if rank is None:  # an unknown rank: reshape by the run-time rank
+        ones = tf.ones([tf.rank(other) - 1], tf.int32)
+        return tf.where(tf.reshape(take, tf.concat([[-1], ones], 0)), chosen, other)
+    return tf.where(_per_sample(take, rank), chosen, other)
 
 
 def select_samples(take, chosen, other) -> tf.Tensor:
@@ -32,7 +35,10 @@ def select_samples(take, chosen, other) -> tf.Tensor:
     """
     other = tf.convert_to_tensor(other)
     chosen = tf.convert_to_tensor(chosen, other.dtype)
-    return xla_unit(_select, relax_shapes=True)(tf.convert_to_tensor(take, tf.bool), chosen, other)
+    # The rank keys the trace: with reduce_retracing, calls with other ranks (images, labels, boxes) would
+    # otherwise relax one shared trace to an unknown rank.
+    select = xla_unit(_select, relax_shapes=True, rank=other.shape.rank)
+    return select(tf.convert_to_tensor(take, tf.bool), chosen, other)
 
 
 def neutralize(take, params: dict, neutral: dict) -> dict:

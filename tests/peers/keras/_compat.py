@@ -15,19 +15,11 @@ import keras_aug.layers
 #: Keras 3.15 image layers keras_aug does not provide.
 NOT_PROVIDED = (
     "AugMix",
-    "AutoContrast",
     "CenterCrop",
-    "ContrastLimitedAdaptiveHistogramEqualization",
     "MaxNumBoundingBoxes",
     "RandAugment",
     "RandomCrop",
-    "RandomErasing",
-    "RandomGaussianBlur",
-    "RandomInvert",
-    "RandomPosterization",
-    "RandomSharpness",
     "Resizing",
-    "Solarization",
 )
 
 
@@ -42,8 +34,6 @@ class _NotProvided:
 layers = SimpleNamespace(
     **{name: _NotProvided(name) for name in NOT_PROVIDED if name not in keras_aug.layers.__all__},
     **{name: getattr(keras_aug.layers, name) for name in keras_aug.layers.__all__},
-    # Keras' `Equalization` is keras_aug's `Equalize` (same operation; `bins=` accepted).
-    Equalization=keras_aug.layers.Equalize,
     Input=keras.layers.Input,
     Dense=keras.layers.Dense,
     Flatten=keras.layers.Flatten,
