@@ -13,6 +13,7 @@ from keras_aug.layers.color import (
     RandomGamma,
 )
 from keras_aug.layers.compose import OneOf, Pipeline, RandomApply, SomeOf
+from keras_aug.layers.crops import CenterCrop, MaxNumBoundingBoxes, RandomCrop, RandomResizedCrop, Resizing
 from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.layers.geometric import (
     BaseGeometric,
@@ -30,8 +31,10 @@ from keras_aug.layers.normalization import Normalization
 __all__ = [
     "BaseAugmentation",
     "BaseGeometric",
+    "CenterCrop",
     "CutMix",
     "Equalize",
+    "MaxNumBoundingBoxes",
     "MixUp",
     "Normalization",
     "OneOf",
@@ -42,13 +45,16 @@ __all__ = [
     "RandomBrightnessContrast",
     "RandomCLAHE",
     "RandomContrast",
+    "RandomCrop",
     "RandomCutout",
     "RandomElasticTransform",
     "RandomFlip",
     "RandomGamma",
     "RandomPadCrop",
+    "RandomResizedCrop",
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "Resizing",
     "SomeOf",
 ]
