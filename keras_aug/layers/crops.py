@@ -16,6 +16,7 @@ import math
 import keras
 import tensorflow as tf
 
+from keras_aug.layers import inputs as layer_inputs
 from keras_aug.layers.geometric import BaseGeometric
 from keras_aug.layers.inputs import BOXES, IMAGES
 from keras_aug.ops import boxes, geometry
@@ -157,8 +158,9 @@ class RandomCrop(BaseResize):
     """Crop a random ``height x width`` window per sample (``keras.layers.RandomCrop``, per sample).
 
     Training: the window's corner is uniform over every whole-pixel position (no interpolation) when the
-    image is at least the crop's size (Keras needs it strictly larger, else centres it); a smaller image
-    is resized from its largest centred window with the target's aspect ratio (as Keras). Inference
+    image is at least the crop's size (Keras needs it strictly larger, else centres it); from a smaller
+    image, Keras 3.15's window is resized: ``height x width`` from the corner of the largest centred window
+    with the target's aspect ratio, clipped to the image. Inference
     (``training=False``) and samples that ``p`` does not pick: that centred window, resized to
     ``height x width`` (what Keras documents for inference; Keras 3.15 instead returns the input
     unchanged, whose size then differs from its own ``compute_output_shape``). Keras crops the whole
@@ -181,11 +183,18 @@ class RandomCrop(BaseResize):
         left = krandom.uniform_int(seeds[1], [batch_size], 0, tf.maximum(width - self.width + 1, 1))
         fits = (height >= self.height) & (width >= self.width)
         random = (top, left, tf.fill([batch_size], self.height), tf.fill([batch_size], self.width))
-        smart = self.inference_window(height, width)
+        small = self._keras_small_window(height, width)
         return tuple(
             tf.where(fits, tf.cast(a, tf.float32), tf.cast(b, tf.float32))
-            for a, b in zip(random, smart, strict=True)
+            for a, b in zip(random, small, strict=True)
         )
+
+    def _keras_small_window(self, height, width):
+        """What Keras 3.15 crops from an image smaller than the crop before resizing it: ``height x width``
+        from the corner of the centred aspect-ratio window, clipped to the image."""
+        top, left, _, _ = aspect_window(height, width, self.height, self.width)
+        h, w = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
+        return top, left, tf.minimum(float(self.height), h - top), tf.minimum(float(self.width), w - left)
 
 
 @keras.saving.register_keras_serializable(package="keras_aug")
@@ -326,11 +335,20 @@ class MaxNumBoundingBoxes(keras.layers.Layer):
         values = tf.pad(values, paddings, constant_values=tf.cast(self.fill_value, values.dtype))
         return tf.ensure_shape(values, [values.shape[0], self.max_number, *trailing])
 
+    def __call__(self, inputs, *args, **kwargs):
+        # Keras refuses nested inputs that mix NumPy arrays and tensors (e.g. ragged boxes); convert first.
+        return super().__call__(keras.tree.map_structure(layer_inputs.as_tensor, inputs), *args, **kwargs)
+
     def call(self, inputs):
+        images = layer_inputs.require_images(inputs)[IMAGES] if isinstance(inputs, dict) else inputs
+        images, single = layer_inputs.to_batch(images)
+        if images.shape[-1] == 0:
+            raise ValueError(
+                f"`images` must have at least one channel (last axis), got shape {images.shape}."
+            )
         if not isinstance(inputs, dict) or BOXES not in inputs:
             return inputs
         box_data = inputs[BOXES]
-        single = tf.convert_to_tensor(inputs[IMAGES]).shape.rank == 3 if IMAGES in inputs else False
         fitted = {}
         for key, trailing in (("boxes", [4]), ("labels", [])):
             values = box_data[key]

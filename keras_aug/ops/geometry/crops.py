@@ -17,8 +17,9 @@ exactly torchvision's crop-then-resize, not a warp that blends in the pixels jus
 a window outside the image read ``fill_value`` (torchvision pads crops with zeros). Masks (nearest) and
 boxes (:func:`~keras_aug.ops.move_boxes`) follow the same matrices, so the three cannot drift apart.
 
-``interpolation="nearest"`` is the half-pixel nearest of TF / Keras (``cv2.INTER_NEAREST_EXACT``,
-torchvision's ``"nearest-exact"``), not torchvision's legacy ``"nearest"`` (``floor(j * sx)``).
+``interpolation="nearest"`` is the half-pixel nearest of TF / Keras and torchvision's ``"nearest-exact"``
+(``floor((j + 0.5) * sx)``; ``cv2.INTER_NEAREST_EXACT`` but for exact ties, which OpenCV rounds down), not
+torchvision's legacy ``"nearest"`` (``floor(j * sx)``).
 ``antialias=True`` (bilinear only) is torchvision's / PIL's antialiased bilinear: a triangle filter
 widened by the downscale factor, restricted to the window and the image; it is a dense matrix product per
 axis, slower than the default ``antialias=False`` (Keras' default; torchvision v2 defaults to ``True``).
@@ -83,16 +84,23 @@ def _window_coords(scale: tf.Tensor, offset: tf.Tensor, length: int) -> tf.Tenso
     return tf.minimum(tf.maximum(coords, low), high)
 
 
-def _axis_coords(matrices, size) -> tuple[tf.Tensor, tf.Tensor]:
+#: Nearest sampling rounds half up, as TF's half-pixel nearest and cv2.INTER_NEAREST_EXACT
+#: (``floor((j + 0.5) * scale)``); the slack absorbs float32 error at exact ties (e.g. a 2x reduction).
+_TIE_SLACK = 1e-4
+
+
+def _axis_coords(matrices, size, nearest: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
     m = tf.reshape(matrices, [-1, 9])
     x = _window_coords(m[:, 0:1], m[:, 2:3], size[1])
     y = _window_coords(m[:, 4:5], m[:, 5:6], size[0])
+    if nearest:
+        x, y = tf.floor(x + (0.5 + _TIE_SLACK)), tf.floor(y + (0.5 + _TIE_SLACK))
     return x, y
 
 
 @xla_unit
 def _window_taps(images, matrices, size: tuple, nearest: bool):
-    x, y = _axis_coords(matrices, size)
+    x, y = _axis_coords(matrices, size, nearest)
     cols, wx = _first_taps(x, images.shape[2], "constant", nearest)
     rows, wy = _first_taps(y, images.shape[1], "constant", nearest)
     return rows, cols, wx, wy
@@ -100,7 +108,7 @@ def _window_taps(images, matrices, size: tuple, nearest: bool):
 
 def _sample_window(images, matrices, size, interpolation, fill):
     """Unknown input height/width: the reference resampler on the ``[B, out_h, out_w]`` coordinate grid."""
-    x, y = _axis_coords(matrices, size)
+    x, y = _axis_coords(matrices, size, interpolation == "nearest")
     grid_x = tf.broadcast_to(x[:, tf.newaxis, :], [tf.shape(x)[0], size[0], size[1]])
     grid_y = tf.broadcast_to(y[:, :, tf.newaxis], [tf.shape(y)[0], size[0], size[1]])
     return _sample_batch(images, grid_x, grid_y, interpolation, "constant", fill)
@@ -202,7 +210,7 @@ def resize(images, size, interpolation: str = "bilinear", antialias: bool = Fals
     Args:
         images: ``[B, H, W, C]`` or ``[H, W, C]``, any numeric dtype (kept; integers rounded).
         size: ``(height, width)``, or one int: the smaller edge, keeping the aspect ratio (torchvision).
-        interpolation: ``"bilinear"`` (``cv2.INTER_LINEAR``) or ``"nearest"`` (``cv2.INTER_NEAREST_EXACT``).
+        interpolation: ``"bilinear"`` (``cv2.INTER_LINEAR``) or ``"nearest"`` (TF's, torchvision's "nearest-exact").
         antialias: torchvision's antialiased bilinear when downscaling (default ``False``, as Keras).
 
     Example:
