@@ -11,7 +11,8 @@ output→input matrix per sample (:func:`crop_matrix`)::
 which is the half-pixel convention of ``cv2.resize`` (``INTER_LINEAR``), TF's ``tf.image.resize`` and
 torchvision (``align_corners=False``): output pixel ``j`` reads input ``left + (j + 0.5) * sx - 0.5``.
 :func:`resample_window` resamples the window such a matrix maps the output onto with the separable engine
-of :func:`~keras_aug.ops.geometry.warp_axis_aligned` (rows, then columns; uint8 in fixed point) and
+of :func:`~keras_aug.ops.geometry.warp_axis_aligned`'s kind (rows, then columns; uint8 in fixed point;
+one XLA unit) and
 replicates the window's edge pixels, as ``cv2.resize`` does on the cropped image: so a resized crop is
 exactly torchvision's crop-then-resize, not a warp that blends in the pixels just outside the box. Parts of
 a window outside the image read ``fill_value`` (torchvision pads crops with zeros). Masks (nearest) and
@@ -34,7 +35,6 @@ import tensorflow as tf
 from keras_aug.ops import _utils
 from keras_aug.ops import random as krandom
 from keras_aug.ops._utils import INTERPOLATIONS
-from keras_aug.ops.geometry.engines import _first_taps, _separable_resample
 from keras_aug.ops.geometry.resample import _fill_value_for, _sample_batch
 from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import check_number, check_per_sample, check_range, check_values
@@ -98,12 +98,54 @@ def _axis_coords(matrices, size, nearest: bool = False) -> tuple[tf.Tensor, tf.T
     return x, y
 
 
+_FIXED_ONE = 256  # uint8 bilinear weights in 1/256 steps
+
+
+def _axis_weights(coords: tf.Tensor, length: int, nearest: bool, fixed: bool):
+    """Per output coordinate ``[B, n]``: the two taps (clamped indices) and their weights, zero for a tap
+    outside the image (its share goes to the fill value instead, see :func:`_blend`)."""
+    first = tf.floor(coords)
+    weight = coords - first
+    first = tf.cast(first, tf.int32)
+    second = first if nearest else first + 1
+    one = float(_FIXED_ONE) if fixed else 1.0
+    weight = tf.zeros_like(weight) if nearest else (tf.floor(weight * one + 0.5) if fixed else weight)
+    weights = [one - weight, weight]
+    taps = []
+    for k, tap in enumerate((first, second)):
+        weights[k] = tf.where((tap >= 0) & (tap < length), weights[k], 0.0)
+        taps.append(tf.clip_by_value(tap, 0, length - 1))
+    return taps, weights, one
+
+
+def _blend(values, taps, weights, one, fill, axis: int, fixed: bool, nearest: bool):
+    """``sum_k weights[k] * values[taps[k]] + fill * (one - sum_k weights[k])`` along ``axis`` (1: rows,
+    2: columns); the weights are ``[B, n]`` vectors, so outside taps cost no select on the pixels."""
+    shape = [-1, 1, 1, 1]
+    shape[axis] = tf.shape(taps[0])[1]
+    fill_share = tf.cast(fill, tf.float32) * (one - weights[0] - weights[1])
+    if fixed:
+        fill_share += one / 2.0  # rounding of the 8-bit shift below
+    as_values = lambda w: tf.reshape(tf.cast(w, values.dtype), shape)  # noqa: E731
+    out = tf.gather(values, taps[0], axis=axis, batch_dims=1) * as_values(weights[0]) + as_values(fill_share)
+    if not nearest:
+        out += tf.gather(values, taps[1], axis=axis, batch_dims=1) * as_values(weights[1])
+    return tf.bitwise.right_shift(out, 8) if fixed else out
+
+
 @xla_unit
-def _window_taps(images, matrices, size: tuple, nearest: bool):
+def _resample_separable(images, matrices, fill, size: tuple, nearest: bool):
+    """Rows, then columns: gather two rows per output row and blend, then two columns per output column
+    and blend, in one XLA unit (uint8 in int32 fixed point with 8-bit weights, other dtypes in their
+    compute float)."""
+    fixed = images.dtype == tf.uint8 and not nearest
     x, y = _axis_coords(matrices, size, nearest)
-    cols, wx = _first_taps(x, images.shape[2], "constant", nearest)
-    rows, wy = _first_taps(y, images.shape[1], "constant", nearest)
-    return rows, cols, wx, wy
+    row_taps, row_weights, one = _axis_weights(y, images.shape[1], nearest, fixed)
+    col_taps, col_weights, _ = _axis_weights(x, images.shape[2], nearest, fixed)
+    values = tf.cast(images, tf.int32) if fixed else _utils.to_compute(images)
+    rows = _blend(values, row_taps, row_weights, one, fill, 1, fixed, nearest)
+    out = _blend(rows, col_taps, col_weights, one, fill, 2, fixed, nearest)
+    return tf.cast(out, tf.uint8) if fixed else _utils.from_compute(out, images.dtype)
 
 
 def _sample_window(images, matrices, size, interpolation, fill):
@@ -181,8 +223,7 @@ def resample_window(
         unit = xla_unit(_sample_window, relax_shapes=True, size=size, interpolation=interpolation)
         out = unit(images, matrices, fill=fill)
     else:
-        rows, cols, wx, wy = _window_taps(images, matrices, size, nearest)
-        out = _separable_resample(images, rows, cols, wx, wy, nearest, fill_value)
+        out = _resample_separable(images, matrices, fill, size, nearest)
     return _utils.from_batch(out, single)
 
 
