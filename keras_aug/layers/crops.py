@@ -110,7 +110,20 @@ class BaseResize(BaseGeometric):
         shape = tf.shape(images)
         return {"matrix": self._matrix(self.inference_window(shape[1], shape[2]))}
 
+    def whole_pixel_windows(self, height, width, training: bool) -> bool:
+        """Whether every window of this call is known (in Python) to be an unscaled whole-pixel box inside
+        the image; then images and masks are cut with one dynamic slice per sample instead of resampled."""
+        return False
+
+    def draw_params(self, images, training: bool = True) -> dict:
+        params = super().draw_params(images, training)
+        params["whole_pixels"] = self.whole_pixel_windows(images.shape[1], images.shape[2], training)
+        return params
+
     def _warp(self, images, params, interpolation, fill_value):
+        if params.get("whole_pixels", False) and images.shape[-1] is not None:
+            top, left = tf.round(params["matrix"][:, 1, 2]), tf.round(params["matrix"][:, 0, 2])
+            return geometry.slice_windows(images, top, left, self.height, self.width)
         antialias = self.antialias and interpolation != "nearest"
         size = (self.height, self.width)
         return geometry.resample_window(images, params["matrix"], size, interpolation, fill_value, antialias)
@@ -145,6 +158,9 @@ class CenterCrop(BaseResize):
     def __init__(self, height: int, width: int, **kwargs):
         super().__init__(height, width, **kwargs)
 
+    def whole_pixel_windows(self, height, width, training: bool) -> bool:
+        return height is not None and width is not None and height >= self.height and width >= self.width
+
     def inference_window(self, height, width):
         h, w = tf.cast(height, tf.float32), tf.cast(width, tf.float32)
         fits = (h >= self.height) & (w >= self.width)
@@ -176,6 +192,10 @@ class RandomCrop(BaseResize):
 
     def inference_window(self, height, width):
         return aspect_window(height, width, self.height, self.width)
+
+    def whole_pixel_windows(self, height, width, training: bool) -> bool:
+        fits = height is not None and width is not None and height >= self.height and width >= self.width
+        return fits and training and self.p >= 1.0  # samples not picked get the (resized) inference window
 
     def get_window(self, batch_size, height, width, seed):
         seeds = krandom.split(seed, 2)

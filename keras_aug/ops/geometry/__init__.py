@@ -28,6 +28,7 @@ from keras_aug.ops.geometry.crops import (
     resize,
     resized_crop,
     sample_resized_crop,
+    slice_windows,
 )
 from keras_aug.ops.geometry.engines import remap, shift, source_lerp, warp, warp_axis_aligned
 from keras_aug.ops.geometry.flips import flip_left_right, flip_up_down
@@ -84,6 +85,7 @@ __all__ = [
     "shear_x",
     "shear_y",
     "shift",
+    "slice_windows",
     "source_lerp",
     "transform",
     "transform_to_matrix",

@@ -133,6 +133,19 @@ def _blend(values, taps, weights, one, fill, axis: int, fixed: bool, nearest: bo
     return tf.bitwise.right_shift(out, 8) if fixed else out
 
 
+def _nearest_taps(images, x, y, fill):
+    """Nearest: a gather of rows, then of pixels, in the images' dtype; ``fill`` where a tap is outside."""
+    out = images
+    for axis, coords in ((1, y), (2, x)):
+        taps = tf.cast(coords, tf.int32)
+        inside = (taps >= 0) & (taps < images.shape[axis])
+        out = tf.gather(out, tf.clip_by_value(taps, 0, images.shape[axis] - 1), axis=axis, batch_dims=1)
+        shape = [-1, 1, 1, 1]
+        shape[axis] = tf.shape(taps)[1]
+        out = tf.where(tf.reshape(inside, shape), out, tf.cast(fill, out.dtype))
+    return out
+
+
 @xla_unit
 def _resample_separable(images, matrices, fill, size: tuple, nearest: bool):
     """Rows, then columns: gather two rows per output row and blend, then two columns per output column
@@ -140,6 +153,8 @@ def _resample_separable(images, matrices, fill, size: tuple, nearest: bool):
     compute float)."""
     fixed = images.dtype == tf.uint8 and not nearest
     x, y = _axis_coords(matrices, size, nearest)
+    if nearest:
+        return _nearest_taps(images, x, y, fill)
     row_taps, row_weights, one = _axis_weights(y, images.shape[1], nearest, fixed)
     col_taps, col_weights, _ = _axis_weights(x, images.shape[2], nearest, fixed)
     values = tf.cast(images, tf.int32) if fixed else _utils.to_compute(images)
@@ -291,6 +306,35 @@ def crop(images, top, left, height: int, width: int) -> tf.Tensor:
     top, left = _whole(top, "top"), _whole(left, "left")
     matrices = crop_matrix(top, left, float(size[0]), float(size[1]), size)
     return resample_window(images, matrices, size, "nearest", fill_value=0.0)
+
+
+def _slice_each(images, top, left, size: tuple):
+    """Whole rows, then whole pixels of them: two gathers (XLA's dynamic slices would recompile per offset)."""
+    rows = top[:, tf.newaxis] + tf.range(size[0])[tf.newaxis]
+    cols = left[:, tf.newaxis] + tf.range(size[1])[tf.newaxis]
+    rows = tf.clip_by_value(rows, 0, tf.shape(images)[1] - 1)
+    cols = tf.clip_by_value(cols, 0, tf.shape(images)[2] - 1)
+    picked = tf.gather(images, rows, axis=1, batch_dims=1)
+    return tf.gather(picked, cols, axis=2, batch_dims=1)
+
+
+def slice_windows(images, top, left, height: int, width: int) -> tf.Tensor:
+    """Per-sample crops of boxes that lie inside the image: a gather of whole rows, then of whole pixels (no
+    blending and no fill: several times faster than :func:`crop`). Unlike :func:`crop`, a box reaching
+    outside the image is not padded with zeros: its edge pixels repeat.
+
+    Example:
+    >>> img = tf.reshape(tf.range(9), [1, 3, 3, 1])
+    >>> slice_windows(img, [1], [1], 2, 2)[0, :, :, 0].numpy().tolist()
+    [[4, 5], [7, 8]]
+    """
+    size = check_size((height, width), "height/width")
+    images, single = _utils.to_batch(images)
+    batch = tf.shape(images)[0]
+    top = tf.broadcast_to(tf.cast(_whole(top, "top"), tf.int32), [batch])
+    left = tf.broadcast_to(tf.cast(_whole(left, "left"), tf.int32), [batch])
+    out = xla_unit(_slice_each, relax_shapes=True, size=size)(images, top, left)
+    return _utils.from_batch(out, single)
 
 
 def center_crop(images, output_size) -> tf.Tensor:
