@@ -21,6 +21,7 @@ from keras_aug.ops.color import (
     denormalize,
     gamma,
     normalize,
+    standardize,
 )
 from keras_aug.ops.elastic import elastic_displacement, elastic_transform
 from keras_aug.ops.enhance import sharpness
@@ -118,6 +119,7 @@ __all__ = [
     "shear_y",
     "shift",
     "slice_windows",
+    "standardize",
     "transform",
     "transform_boxes",
     "transform_to_matrix",
