@@ -148,18 +148,22 @@ def _nearest_taps(images, x, y, fill):
 
 @xla_unit
 def _resample_separable(images, matrices, fill, size: tuple, nearest: bool):
-    """Rows, then columns: gather two rows per output row and blend, then two columns per output column
-    and blend, in one XLA unit (uint8 in int32 fixed point with 8-bit weights, other dtypes in their
-    compute float)."""
-    fixed = images.dtype == tf.uint8 and not nearest
+    """Rows, then columns, in one XLA unit: gather two whole rows per output row and blend, transpose, and
+    the same again for the columns (whole-row gathers are copies; per-pixel gathers are XLA:CPU's slow
+    path). uint8 blends in int32 fixed point with 8-bit weights (rounded to uint8 between the passes),
+    other dtypes in their compute float."""
     x, y = _axis_coords(matrices, size, nearest)
     if nearest:
         return _nearest_taps(images, x, y, fill)
+    fixed = images.dtype == tf.uint8
     row_taps, row_weights, one = _axis_weights(y, images.shape[1], nearest, fixed)
     col_taps, col_weights, _ = _axis_weights(x, images.shape[2], nearest, fixed)
     values = tf.cast(images, tf.int32) if fixed else _utils.to_compute(images)
     rows = _blend(values, row_taps, row_weights, one, fill, 1, fixed, nearest)
-    out = _blend(rows, col_taps, col_weights, one, fill, 2, fixed, nearest)
+    if fixed:
+        rows = tf.cast(tf.cast(rows, tf.uint8), tf.int32)  # half the bytes through the transpose
+    columns = tf.transpose(rows, [0, 2, 1, 3])
+    out = tf.transpose(_blend(columns, col_taps, col_weights, one, fill, 1, fixed, nearest), [0, 2, 1, 3])
     return tf.cast(out, tf.uint8) if fixed else _utils.from_compute(out, images.dtype)
 
 
