@@ -336,8 +336,13 @@ class MaxNumBoundingBoxes(keras.layers.Layer):
     [[1, -1, -1]]
     """
 
-    def __init__(self, max_number: int, fill_value: float = -1, **kwargs):
+    def __init__(
+        self, max_number: int, fill_value: float = -1, bounding_box_format=None, data_format=None, **kwargs
+    ):
         super().__init__(**kwargs)
+        # Keras' base arguments, accepted for the swap: boxes are padded in any format, images untouched.
+        self.bounding_box_format = bounding_box_format
+        self.data_format = data_format
         self.max_number = check_number(max_number, "max_number", 1, integer=True)
         self.fill_value = check_number(fill_value, "fill_value")
         self._convert_input_args = False
@@ -390,4 +395,10 @@ class MaxNumBoundingBoxes(keras.layers.Layer):
         return out
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "max_number": self.max_number, "fill_value": self.fill_value}
+        return {
+            **super().get_config(),
+            "max_number": self.max_number,
+            "fill_value": self.fill_value,
+            "bounding_box_format": self.bounding_box_format,
+            "data_format": self.data_format,
+        }

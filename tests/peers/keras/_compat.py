@@ -16,13 +16,10 @@ import keras_aug.layers
 NOT_PROVIDED = (
     "AugMix",
     "AutoContrast",
-    "CenterCrop",
     "ContrastLimitedAdaptiveHistogramEqualization",
-    "MaxNumBoundingBoxes",
     "RandAugment",
     "RandomColorDegeneration",
     "RandomColorJitter",
-    "RandomCrop",
     "RandomErasing",
     "RandomGaussianBlur",
     "RandomGrayscale",
@@ -33,7 +30,6 @@ NOT_PROVIDED = (
     "RandomSaturation",
     "RandomSharpness",
     "RandomShear",
-    "Resizing",
     "Solarization",
 )
 
