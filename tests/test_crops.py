@@ -32,7 +32,7 @@ def _diff(a, b) -> np.ndarray:
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("size", [(11, 13), (24, 30), (50, 41), (7, 60)])
+@pytest.mark.parametrize("size", [(11, 13), (50, 41), (7, 60)])
 def test_resize_matches_cv2_inter_linear_and_nearest_exact(batch, mode, size):
     """Half-pixel centres: cv2.INTER_LINEAR (torchvision's bilinear without antialias, TF's resize) and
     TF's nearest (torchvision's "nearest-exact", ``floor((j + 0.5) * scale)``)."""

@@ -99,6 +99,7 @@ def _axis_coords(matrices, size, nearest: bool = False) -> tuple[tf.Tensor, tf.T
 
 
 _FIXED_ONE = 256  # uint8 bilinear weights in 1/256 steps
+_FIXED_DTYPE = tf.uint16  # 255 * 256 + 128 fits: twice the lanes of int32
 
 
 def _axis_weights(coords: tf.Tensor, length: int, nearest: bool, fixed: bool):
@@ -120,16 +121,19 @@ def _axis_weights(coords: tf.Tensor, length: int, nearest: bool, fixed: bool):
 
 def _blend(values, taps, weights, one, fill, axis: int, fixed: bool, nearest: bool):
     """``sum_k weights[k] * values[taps[k]] + fill * (one - sum_k weights[k])`` along ``axis`` (1: rows,
-    2: columns); the weights are ``[B, n]`` vectors, so outside taps cost no select on the pixels."""
+    2: columns); the weights are ``[B, n]`` vectors, so outside taps cost no select on the pixels. Pixels are
+    gathered in their own dtype and converted after (int32 for uint8's fixed point, else the compute float)."""
+    compute = _FIXED_DTYPE if fixed else _utils.compute_dtype(values.dtype)
     shape = [-1, 1, 1, 1]
     shape[axis] = tf.shape(taps[0])[1]
     fill_share = tf.cast(fill, tf.float32) * (one - weights[0] - weights[1])
     if fixed:
         fill_share += one / 2.0  # rounding of the 8-bit shift below
-    as_values = lambda w: tf.reshape(tf.cast(w, values.dtype), shape)  # noqa: E731
-    out = tf.gather(values, taps[0], axis=axis, batch_dims=1) * as_values(weights[0]) + as_values(fill_share)
+    as_values = lambda w: tf.reshape(tf.cast(w, compute), shape)  # noqa: E731
+    tap = lambda k: tf.cast(tf.gather(values, taps[k], axis=axis, batch_dims=1), compute)  # noqa: E731
+    out = tap(0) * as_values(weights[0]) + as_values(fill_share)
     if not nearest:
-        out += tf.gather(values, taps[1], axis=axis, batch_dims=1) * as_values(weights[1])
+        out += tap(1) * as_values(weights[1])
     return tf.bitwise.right_shift(out, 8) if fixed else out
 
 
@@ -158,10 +162,9 @@ def _resample_separable(images, matrices, fill, size: tuple, nearest: bool):
     fixed = images.dtype == tf.uint8
     row_taps, row_weights, one = _axis_weights(y, images.shape[1], nearest, fixed)
     col_taps, col_weights, _ = _axis_weights(x, images.shape[2], nearest, fixed)
-    values = tf.cast(images, tf.int32) if fixed else _utils.to_compute(images)
-    rows = _blend(values, row_taps, row_weights, one, fill, 1, fixed, nearest)
+    rows = _blend(images, row_taps, row_weights, one, fill, 1, fixed, nearest)
     if fixed:
-        rows = tf.cast(tf.cast(rows, tf.uint8), tf.int32)  # half the bytes through the transpose
+        rows = tf.cast(rows, tf.uint8)  # a quarter of the bytes through the transpose
     columns = tf.transpose(rows, [0, 2, 1, 3])
     out = tf.transpose(_blend(columns, col_taps, col_weights, one, fill, 1, fixed, nearest), [0, 2, 1, 3])
     return tf.cast(out, tf.uint8) if fixed else _utils.from_compute(out, images.dtype)
