@@ -66,7 +66,7 @@ def albumentations_fn(transform) -> Callable:
 
     def fn(images):
         out = tf.numpy_function(apply, [images], images.dtype, stateful=True)
-        out.set_shape(images.shape)
+        out.set_shape([images.shape[0], None, None, images.shape[-1]])  # crops and resizes change the size
         return out
 
     return fn

@@ -62,12 +62,18 @@ LAYERS = {
     "RandomShear": lambda **kw: L.RandomShear((0.2, 0.4), (0.2, 0.4), **kw),
     "RandomTranslation": lambda **kw: L.RandomTranslation((0.2, 0.4), (0.2, 0.4), **kw),
     "RandomZoom": lambda **kw: L.RandomZoom((0.5, 0.6), **kw),
+    "CenterCrop": lambda **kw: L.CenterCrop(5, 6, **kw),
+    "RandomCrop": lambda **kw: L.RandomCrop(5, 6, **kw),
+    "Resizing": lambda **kw: L.Resizing(5, 6, **kw),
+    "RandomResizedCrop": lambda **kw: L.RandomResizedCrop(5, 6, **kw),
     "Pipeline": lambda **kw: L.Pipeline(_flips(), **kw),
     "RandomApply": lambda **kw: L.RandomApply(L.RandomFlip("horizontal", p=1.0), **kw),
     "OneOf": lambda **kw: L.OneOf(_flips(), **kw),
     "SomeOf": lambda **kw: L.SomeOf(_flips(), n=1, **kw),
 }
 ABSTRACT = {"BaseAugmentation", "BaseGeometric"}
+#: layers without random parameters: ``p`` cannot change what they do
+DETERMINISTIC = {"CenterCrop", "Resizing"}
 
 
 def _images(batch=B) -> np.ndarray:
@@ -183,11 +189,17 @@ def test_each_sample_is_either_untouched_or_augmented_as_with_p_1(name):
     inputs = _samples(
         {"images": tf.constant(images), "labels": tf.constant(np.eye(3)[np.arange(16) % 3])}, name
     )
+    layer = LAYERS[name](p=0.5, seed=5)
+    if layer.changes_size:  # crops and resizes: a sample not picked gets the layer's inference output
+        inputs = _samples(LAYERS[name](seed=5)(_with_labels(name, images), training=False), name)
     everything = _samples(LAYERS[name](p=1.0, seed=5)(_with_labels(name, images)), name)
-    some = _samples(LAYERS[name](p=0.5, seed=5)(_with_labels(name, images)), name)
+    some = _samples(layer(_with_labels(name, images)), name)
     untouched = [_same(o, i) for o, i in zip(some, inputs, strict=True)]
     as_with_p_1 = [_same(o, e) for o, e in zip(some, everything, strict=True)]
     assert all(u or a for u, a in zip(untouched, as_with_p_1, strict=True))
+    if name in DETERMINISTIC:
+        assert all(untouched) and all(as_with_p_1)
+        return
     # p = 0.5 per sample: both kinds occur (outside [2, 14] of binomial(16, 0.5): 4e-4)
     assert 2 <= sum(u and not a for u, a in zip(untouched, as_with_p_1, strict=True)) <= 14
     assert 2 <= sum(a and not u for u, a in zip(untouched, as_with_p_1, strict=True)) <= 14

@@ -40,6 +40,11 @@ REQUIRED = {
     "RandomPosterization": {"factor": 4},
     "RandomSharpness": {"factor": 0.5},
     "Rescaling": {"scale": 0.5},
+    "CenterCrop": {"height": 3, "width": 4},
+    "RandomCrop": {"height": 3, "width": 4},
+    "Resizing": {"height": 3, "width": 4},
+    "RandomResizedCrop": {"height": 3, "width": 4},
+    "MaxNumBoundingBoxes": {"max_number": 2},
 }
 #: Layers that need more than images at call time, with how they are called.
 NEEDS_LABELS = {"MixUp", "CutMix"}
@@ -68,11 +73,14 @@ NEGATIVE = {
     "std": -1.0,
     "variance": -1.0,
     "p": -0.1,
+    "height": -1,
+    "width": -1,
+    "max_number": -1,
 }
 
 
 #: Arguments that take integers: probed with a string, a fraction and NaN.
-INTEGERS = ("seed", "mask_fill_value", "fill_mask", "num_classes", "padding")
+INTEGERS = ("seed", "mask_fill_value", "fill_mask", "num_classes", "padding", "height", "width", "max_number")
 #: Valid values of number arguments whose default is None (probed with NaN, inf and a string).
 OPTIONAL_NUMBERS = {"width_factor": 0.1, "variance": 1.0, "mean": 1.0, "std": 1.0}
 
@@ -218,9 +226,11 @@ def test_edge_inputs_keep_shape_and_dtype(name, edge):
     if name in NEEDS_LABELS and len(shape) == 3:
         pytest.skip("MixUp/CutMix mix a batch: a single image has no partner")
     images = _images(shape, dtype)
-    out = _call(build(name, seed=1), images)
+    layer = build(name, seed=1)
+    out = _call(layer, images)
     expected_dtype = tf.float32 if name in ("Normalization", "Rescaling") and dtype.is_integer else dtype
-    assert out.shape == images.shape and out.dtype == expected_dtype
+    # crops and resizes have their own output size (the input's for every other layer)
+    assert out.shape == layer.compute_output_shape(tuple(images.shape)) and out.dtype == expected_dtype
     assert np.all(np.isfinite(tf.cast(out, tf.float32).numpy()))
 
 
@@ -231,7 +241,7 @@ def test_unknown_shapes_in_tf_function(name):
     fn = tf.function(lambda x: _call(layer, x), input_signature=[spec])
     images = _images([2, 6, 5, 3], tf.float32)
     out = fn(images)
-    assert out.shape == images.shape and out.dtype == tf.float32
+    assert out.shape == layer.compute_output_shape(tuple(images.shape)) and out.dtype == tf.float32
 
 
 @pytest.mark.parametrize("name", LAYERS)

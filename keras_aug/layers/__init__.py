@@ -20,6 +20,7 @@ from keras_aug.layers.colorspace import (
     RandomSaturation,
 )
 from keras_aug.layers.compose import OneOf, Pipeline, RandomApply, SomeOf
+from keras_aug.layers.crops import CenterCrop, MaxNumBoundingBoxes, RandomCrop, RandomResizedCrop, Resizing
 from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.layers.geometric import (
     BaseGeometric,
@@ -33,7 +34,6 @@ from keras_aug.layers.geometric import (
 from keras_aug.layers.histogram import Equalize, RandomCLAHE
 from keras_aug.layers.mix import CutMix, MixUp, RandomCutout
 from keras_aug.layers.normalization import Normalization
-from keras_aug.layers.warps import RandomPerspective, RandomShear
 from keras_aug.layers.tone import (
     AutoContrast,
     ContrastLimitedAdaptiveHistogramEqualization,
@@ -46,15 +46,18 @@ from keras_aug.layers.tone import (
     Rescaling,
     Solarization,
 )
+from keras_aug.layers.warps import RandomPerspective, RandomShear
 
 __all__ = [
     "AutoContrast",
     "BaseAugmentation",
     "BaseGeometric",
+    "CenterCrop",
     "ContrastLimitedAdaptiveHistogramEqualization",
     "CutMix",
     "Equalization",
     "Equalize",
+    "MaxNumBoundingBoxes",
     "MixUp",
     "Normalization",
     "OneOf",
@@ -67,6 +70,7 @@ __all__ = [
     "RandomColorDegeneration",
     "RandomColorJitter",
     "RandomContrast",
+    "RandomCrop",
     "RandomCutout",
     "RandomElasticTransform",
     "RandomErasing",
@@ -77,10 +81,9 @@ __all__ = [
     "RandomHue",
     "RandomInvert",
     "RandomPadCrop",
-    "RandomPadCrop",
     "RandomPerspective",
     "RandomPosterization",
-    "RandomRotation",
+    "RandomResizedCrop",
     "RandomRotation",
     "RandomSaturation",
     "RandomSharpness",
@@ -88,6 +91,7 @@ __all__ = [
     "RandomTranslation",
     "RandomZoom",
     "Rescaling",
+    "Resizing",
     "Solarization",
     "SomeOf",
 ]

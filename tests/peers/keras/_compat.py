@@ -15,11 +15,7 @@ import keras_aug.layers
 #: Keras 3.15 image layers keras_aug does not provide.
 NOT_PROVIDED = (
     "AugMix",
-    "CenterCrop",
-    "MaxNumBoundingBoxes",
     "RandAugment",
-    "RandomCrop",
-    "Resizing",
 )
 
 
