@@ -26,8 +26,11 @@ from keras_aug.layers.geometric import (
 from keras_aug.layers.histogram import Equalize, RandomCLAHE
 from keras_aug.layers.mix import CutMix, MixUp, RandomCutout
 from keras_aug.layers.normalization import Normalization
+from keras_aug.layers.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 
 __all__ = [
+    "AugMix",
+    "AutoAugment",
     "BaseAugmentation",
     "BaseGeometric",
     "CutMix",
@@ -36,6 +39,7 @@ __all__ = [
     "Normalization",
     "OneOf",
     "Pipeline",
+    "RandAugment",
     "RandomAffine",
     "RandomApply",
     "RandomBrightness",
@@ -51,4 +55,5 @@ __all__ = [
     "RandomTranslation",
     "RandomZoom",
     "SomeOf",
+    "TrivialAugmentWide",
 ]

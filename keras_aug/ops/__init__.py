@@ -54,10 +54,20 @@ from keras_aug.ops.geometry import (
 )
 from keras_aug.ops.histogram import clahe, equalize
 from keras_aug.ops.mix import cutmix, cutout, fill_holes, mix_labels, mixup, prepare_labels, random_cutout
+from keras_aug.ops.policies import (
+    augment_policy,
+    augmix,
+    policy_magnitudes,
+    policy_matrix,
+    policy_photometric,
+    warp_if_moved,
+)
 from keras_aug.ops.stats import mean_std
 
 __all__ = [
     "angles_to_projective_transforms",
+    "augment_policy",
+    "augmix",
     "blend",
     "box_area",
     "brightness",
@@ -90,6 +100,9 @@ __all__ = [
     "mixup",
     "move_boxes",
     "normalize",
+    "policy_magnitudes",
+    "policy_matrix",
+    "policy_photometric",
     "prepare_labels",
     "random",
     "random_cutout",
@@ -110,5 +123,6 @@ __all__ = [
     "translations_to_projective_transforms",
     "warp",
     "warp_axis_aligned",
+    "warp_if_moved",
     "zoom_matrix",
 ]
