@@ -24,7 +24,7 @@ from keras_aug.ops.color import (
 )
 from keras_aug.ops.elastic import elastic_displacement, elastic_transform
 from keras_aug.ops.enhance import sharpness
-from keras_aug.ops.filters import gaussian_filter2d, mean_filter2d, median_filter2d
+from keras_aug.ops.filters import gaussian_blur, gaussian_filter2d, mean_filter2d, median_filter2d
 from keras_aug.ops.geometry import (
     angles_to_projective_transforms,
     compose,
@@ -63,11 +63,14 @@ from keras_aug.ops.policies import (
     warp_if_moved,
 )
 from keras_aug.ops.stats import mean_std
+from keras_aug.ops.tone import adjust_sharpness, autocontrast, invert, posterize, solarize
 
 __all__ = [
+    "adjust_sharpness",
     "angles_to_projective_transforms",
     "augment_policy",
     "augmix",
+    "autocontrast",
     "blend",
     "box_area",
     "brightness",
@@ -89,9 +92,11 @@ __all__ = [
     "flip_left_right",
     "flip_up_down",
     "gamma",
+    "gaussian_blur",
     "gaussian_filter2d",
     "identity_matrix",
     "interpolate_bilinear",
+    "invert",
     "matrix_to_transform",
     "mean_filter2d",
     "mean_std",
@@ -103,6 +108,7 @@ __all__ = [
     "policy_magnitudes",
     "policy_matrix",
     "policy_photometric",
+    "posterize",
     "prepare_labels",
     "random",
     "random_cutout",
@@ -115,6 +121,7 @@ __all__ = [
     "shear_x",
     "shear_y",
     "shift",
+    "solarize",
     "transform",
     "transform_boxes",
     "transform_to_matrix",

@@ -15,9 +15,18 @@ import functools
 
 import tensorflow as tf
 
-from keras_aug.ops._utils import check_choice, compute_dtype, from_4d, from_compute, to_4d, traceable
+from keras_aug.ops._utils import (
+    check_choice,
+    compute_dtype,
+    from_4d,
+    from_batch,
+    from_compute,
+    to_4d,
+    to_batch,
+    traceable,
+)
 from keras_aug.ops.xla import xla_unit
-from keras_aug.validation import check_number, is_number
+from keras_aug.validation import check_number, check_per_sample, is_number
 
 PADDINGS = ("reflect", "constant", "symmetric")
 
@@ -84,10 +93,18 @@ def _pad_amounts(size: int) -> tuple[int, int]:
     return before, size - 1 - before
 
 
+def _tap(kernel: tf.Tensor, tap: int) -> tf.Tensor:
+    """Weight ``tap`` of a ``[size]`` kernel, or of per-sample ``[B, size]`` kernels as ``[B, 1, 1, 1]``."""
+    if kernel.shape.rank == 1:
+        return kernel[tap]
+    return tf.reshape(kernel[:, tap], [-1, 1, 1, 1])
+
+
 def _filter_along(images: tf.Tensor, kernel: tf.Tensor, size: int, axis: int, padding: str, constant_values):
-    """Correlate ``images`` [B, H, W, C] with ``kernel`` along ``axis`` (1 or 2), output the same size."""
+    """Correlate ``images`` [B, H, W, C] with ``kernel`` ([size], or [B, size] per sample) along ``axis``
+    (1 or 2), output the same size."""
     if size == 1:
-        return images * kernel[0]
+        return images * _tap(kernel, 0)
     padded = _pad_axis(images, *_pad_amounts(size), axis, padding, constant_values)
     length = tf.shape(images)[axis]
     out = None
@@ -96,7 +113,7 @@ def _filter_along(images: tf.Tensor, kernel: tf.Tensor, size: int, axis: int, pa
         begin[axis] = tap
         extent = [-1, -1, -1, -1]
         extent[axis] = length
-        term = tf.slice(padded, begin, extent) * kernel[tap]
+        term = tf.slice(padded, begin, extent) * _tap(kernel, tap)
         out = term if out is None else out + term
     return out
 
@@ -140,6 +157,75 @@ def gaussian_filter2d(image, filter_shape=(3, 3), sigma=1.0, padding: str = "ref
         work = _filter_along(work, kernel, size, axis, padding, constant_values)
     work = from_4d(work, rank)
     return from_compute(work, dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# torchvision's gaussian_blur
+# ----------------------------------------------------------------------------------------------
+
+
+def _kernel_size(kernel_size) -> tuple[int, int]:
+    """torchvision's ``kernel_size``: one odd int or ``(width, height)``, odd and positive."""
+    if is_number(kernel_size):
+        kernel_size = (kernel_size, kernel_size)
+    ok = isinstance(kernel_size, (list, tuple)) and len(kernel_size) == 2
+    ok = ok and all(is_number(k) and float(k).is_integer() and k > 0 and int(k) % 2 == 1 for k in kernel_size)
+    if not ok:
+        raise ValueError(
+            f"`kernel_size` must be an odd positive int or a (width, height) pair of them, got {kernel_size!r}."
+        )
+    return int(kernel_size[0]), int(kernel_size[1])
+
+
+def _blur_sigma(sigma, kernel_size: tuple[int, int], batch_size) -> tf.Tensor:
+    """``sigma`` as float32 ``[B, 2]`` ``(sigma_x, sigma_y)``: torchvision's default for ``None``."""
+    if sigma is None:
+        sigma = tuple(0.15 * k + 0.35 for k in kernel_size)
+    elif is_number(sigma):
+        sigma = (check_number(sigma, "sigma", 0.0, low_open=True),) * 2
+    elif isinstance(sigma, (list, tuple)) and len(sigma) == 2 and all(is_number(s) for s in sigma):
+        sigma = tuple(check_number(s, "sigma", 0.0, low_open=True) for s in sigma)
+    elif isinstance(sigma, (list, tuple)) and not any(isinstance(s, (tf.Tensor, tf.Variable)) for s in sigma):
+        raise ValueError(
+            f"`sigma` must be a number > 0, a (sigma_x, sigma_y) pair or a tensor, got {sigma!r}."
+        )
+    pair = isinstance(sigma, tuple)  # checked Python (sigma_x, sigma_y); a tensor is one value per sample
+    sigma = tf.cast(tf.convert_to_tensor(sigma), tf.float32)
+    if not pair and sigma.shape.rank in (0, 1):
+        sigma = tf.stack([sigma, sigma], axis=-1)  # one sigma per sample for both axes
+    return check_per_sample(sigma, batch_size, "sigma", trailing=(2,))
+
+
+@functools.partial(xla_unit, relax_shapes=True)
+def _gaussian_blur(images, sigma, kernel_size: tuple):
+    work = tf.cast(images, compute_dtype(images.dtype))
+    sigma = tf.cast(sigma, work.dtype)
+    for axis, size, column in ((1, kernel_size[1], 1), (2, kernel_size[0], 0)):
+        kernel = gaussian_kernel1d(sigma[:, column : column + 1], size, work.dtype)  # [B, size]
+        work = _filter_along(work, kernel, size, axis, "reflect", 0.0)
+    return from_compute(work, images.dtype)
+
+
+def gaussian_blur(images, kernel_size, sigma=None) -> tf.Tensor:
+    """Gaussian blur with torchvision's ``gaussian_blur`` arguments, one sigma per sample.
+
+    ``kernel_size`` is one odd int or ``(width, height)`` (torchvision's and OpenCV's order); ``sigma``
+    a number, a Python ``(sigma_x, sigma_y)`` pair, or a tensor: a scalar, one value per sample ``[B]``
+    (both axes) or ``[B, 2]`` ``(sigma_x, sigma_y)`` per sample; ``None`` is torchvision's (and OpenCV's) default ``0.3 * ((k - 1) / 2 - 1) + 0.8``,
+    i.e. ``0.15 k + 0.35``, per axis. The separable kernel has taps ``exp(-d**2 / (2 sigma**2))``
+    normalized to sum 1, and the border is reflected without repeating the edge (``d c b | a b c d``:
+    torch's ``"reflect"``, OpenCV's ``BORDER_REFLECT_101``, for any kernel size). Integer results are
+    rounded (as torchvision). Python sigmas must be finite and > 0.
+
+    Example:
+    >>> out = gaussian_blur(tf.zeros([2, 8, 8, 3], tf.uint8), 5, sigma=tf.constant([0.5, 2.0]))
+    >>> out.shape, out.dtype
+    (TensorShape([2, 8, 8, 3]), tf.uint8)
+    """
+    kernel_size = _kernel_size(kernel_size)
+    images, single = to_batch(images)
+    sigma = _blur_sigma(sigma, kernel_size, tf.shape(images)[0])
+    return from_batch(_gaussian_blur(images, sigma, kernel_size=kernel_size), single)
 
 
 # ----------------------------------------------------------------------------------------------
