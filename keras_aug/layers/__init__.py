@@ -13,6 +13,7 @@ from keras_aug.layers.color import (
     RandomGamma,
 )
 from keras_aug.layers.compose import OneOf, Pipeline, RandomApply, SomeOf
+from keras_aug.layers.crops import CenterCrop, MaxNumBoundingBoxes, RandomCrop, RandomResizedCrop, Resizing
 from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.layers.geometric import (
     BaseGeometric,
@@ -33,8 +34,10 @@ __all__ = [
     "AutoAugment",
     "BaseAugmentation",
     "BaseGeometric",
+    "CenterCrop",
     "CutMix",
     "Equalize",
+    "MaxNumBoundingBoxes",
     "MixUp",
     "Normalization",
     "OneOf",
@@ -46,14 +49,17 @@ __all__ = [
     "RandomBrightnessContrast",
     "RandomCLAHE",
     "RandomContrast",
+    "RandomCrop",
     "RandomCutout",
     "RandomElasticTransform",
     "RandomFlip",
     "RandomGamma",
     "RandomPadCrop",
+    "RandomResizedCrop",
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "Resizing",
     "SomeOf",
     "TrivialAugmentWide",
 ]

@@ -104,6 +104,24 @@ class BaseAugmentation(keras_api.KerasLayerAPI, keras.layers.Layer):
         """
         return None
 
+    def output_size(self, height, width) -> tuple:
+        """The output's ``(height, width)`` for images of ``height x width`` (ints, scalar tensors or ``None``).
+
+        The input's by default. Layers whose output size differs (crops, resizes) override it, and the
+        base uses it everywhere: ``call`` (masks and boxes too: boxes are clipped to the output and
+        relative formats use its size), ``compute_output_shape`` and ``compute_output_spec``. Such a
+        layer also runs at inference (``training=False``), because its output must have the same size
+        either way: every sample then gets its :meth:`neutral_params` (which it must have), i.e. its
+        deterministic transform (e.g. a centre crop), which is also what samples that ``p`` does not
+        pick get.
+        """
+        return height, width
+
+    @property
+    def changes_size(self) -> bool:
+        """Whether the layer overrides :meth:`output_size` (then it also runs at inference)."""
+        return type(self).output_size is not BaseAugmentation.output_size
+
     def sample_probability(self) -> float:
         """The probability that a sample is augmented at all (``p``; ``RandomFlip`` differs, see there)."""
         return self.p
@@ -157,13 +175,14 @@ class BaseAugmentation(keras_api.KerasLayerAPI, keras.layers.Layer):
         """
         return seeding.mix_seed(self.seed_generator.next(), images, unseeded=self.seed is None)
 
-    def draw_params(self, images: tf.Tensor) -> dict:
+    def draw_params(self, images: tf.Tensor, training: bool = True) -> dict:
         """The parameters for a batch ``[B, H, W, C]``, with ``apply`` (bool ``[B]``: augmented or not)
-        and the neutral parameters already in place for the samples that are not augmented."""
+        and the neutral parameters already in place for the samples that are not augmented (all of
+        them when ``training`` is False: a layer that :attr:`changes_size` at inference)."""
         batch_size = tf.shape(images)[0]
         apply_seed, params_seed = tf.unstack(krandom.split(self.next_seed(images), 2))
         params = dict(self.get_params(batch_size, images, params_seed))
-        probability = self.sample_probability()
+        probability = self.sample_probability() if training else 0.0
         if probability >= 1.0:
             apply = tf.ones([batch_size], tf.bool)
         else:
@@ -187,13 +206,13 @@ class BaseAugmentation(keras_api.KerasLayerAPI, keras.layers.Layer):
         return select.select_samples(params["apply"], augmented, original)
 
     def call(self, inputs, training=True):
-        if training is False:
+        if training is False and not self.changes_size:
             return inputs
         data, restore = layer_inputs.unpack(inputs)
         data = keras_api.to_channels_last(data, self.data_format)
         images, single = layer_inputs.to_batch(data[IMAGES])
         images = layer_inputs.check_batch(data, images, single)
-        params = self.draw_params(images)
+        params = self.draw_params(images, training=training is not False)
         out = dict(data)
         augmented = self.augment_images(images, params)
         out[IMAGES] = layer_inputs.from_batch(self.put_back_unaugmented(augmented, images, params), single)
@@ -216,13 +235,47 @@ class BaseAugmentation(keras_api.KerasLayerAPI, keras.layers.Layer):
         moved, new_labels = self.augment_boxes(xyxy, labels, params, height, width)
         moved = self.put_back_unaugmented(moved, xyxy, params, xyxy)
         new_labels = self.put_back_unaugmented(new_labels, labels, params, xyxy)
-        return restore_boxes(moved, new_labels)
+        return restore_boxes(moved, new_labels, *self.output_size(height, width))
+
+    def _resized_shape(self, shape, spatial_axes: tuple[int, int] | None = None) -> tuple:
+        """``shape`` with its height and width replaced by :meth:`output_size`'s."""
+        shape = list(shape)
+        if spatial_axes is None:
+            first = len(shape) - (2 if self.data_format == "channels_first" else 3)
+            spatial_axes = (first, first + 1)
+        h_axis, w_axis = spatial_axes
+        shape[h_axis], shape[w_axis] = self.output_size(shape[h_axis], shape[w_axis])
+        return tuple(shape)
 
     def compute_output_shape(self, input_shape):
-        return input_shape
+        if not self.changes_size or not isinstance(input_shape, (tuple, list)):
+            return input_shape
+        if input_shape and isinstance(input_shape[0], (tuple, list)):  # (images, labels)
+            return (self._resized_shape(input_shape[0]), *input_shape[1:])
+        return self._resized_shape(input_shape)
 
     def compute_output_spec(self, inputs, training=True):
-        return keras.tree.map_structure(lambda t: keras.KerasTensor(t.shape, dtype=t.dtype), inputs)
+        out = keras.tree.map_structure(lambda t: keras.KerasTensor(t.shape, dtype=t.dtype), inputs)
+        if not self.changes_size:
+            return out
+
+        def resized(tensor, spatial_axes=None):
+            return keras.KerasTensor(self._resized_shape(tensor.shape, spatial_axes), dtype=tensor.dtype)
+
+        if isinstance(inputs, dict):
+            images = inputs[IMAGES]
+            out[IMAGES] = resized(images)
+            if MASKS in inputs:
+                masks = inputs[MASKS]
+                batched = images.shape.rank == 4 if hasattr(images.shape, "rank") else len(images.shape) == 4
+                axes = (
+                    (1, 2) if batched else (0, 1)
+                )  # masks are channels-last, with or without a channel axis
+                out[MASKS] = resized(masks, axes)
+            return out
+        if isinstance(inputs, (tuple, list)):
+            return type(out)([resized(inputs[0]), *out[1:]])
+        return resized(inputs)
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -190,7 +190,8 @@ def boxes_to_xyxy(
     ``bounding_box_format``; integer and other float boxes are accepted (computed in float32).
     Returns ``(xyxy, labels, restore)``; ``restore(moved, labels)`` converts moved ``xyxy`` boxes back
     to the caller's format, dtype (integers rounded to nearest), raggedness and rank, keeping rows
-    marked ``-1`` as ``-1``.
+    marked ``-1`` as ``-1``; relative formats use ``(out_height, out_width)`` when given (the output's
+    size, for layers that crop or resize), else the input's.
 
     Example:
     >>> data = {"boxes": tf.constant([[[1, 2, 3, 4]]]), "labels": tf.constant([[7]])}
@@ -222,9 +223,11 @@ def boxes_to_xyxy(
     xyxy = boxes.convert_format(raw, bounding_box_format, "xyxy", height, width)
     xyxy = tf.where(padded, -tf.ones_like(xyxy), xyxy)
 
-    def restore(moved: tf.Tensor, new_labels: tf.Tensor) -> dict:
+    def restore(moved: tf.Tensor, new_labels: tf.Tensor, out_height=None, out_width=None) -> dict:
         kept = tf.reduce_any(moved != -1.0, axis=-1, keepdims=True)
-        converted = boxes.convert_format(moved, "xyxy", bounding_box_format, height, width)
+        out_height = height if out_height is None else out_height
+        out_width = width if out_width is None else out_width
+        converted = boxes.convert_format(moved, "xyxy", bounding_box_format, out_height, out_width)
         out_boxes = tf.where(kept, converted, -tf.ones_like(converted))
         if dtype.is_integer:
             out_boxes = tf.round(out_boxes)

@@ -8,6 +8,8 @@ The package reads top-down:
   fill modes), general and exact.
 - :mod:`~keras_aug.ops.geometry.engines`: the fast warps, one per matrix kind, tuned for XLA:CPU;
   :func:`warp` picks one by the matrices' kind.
+- :mod:`~keras_aug.ops.geometry.crops`: crops and resizes (torchvision's ``resize``, ``crop``,
+  ``center_crop``, ``resized_crop``), whose output size differs from the input's.
 - :mod:`~keras_aug.ops.geometry.flips`: per-sample flips.
 - :mod:`~keras_aug.ops.geometry.tfa`: ``tfa.image``'s functions (``transform``, ``rotate``, ...).
 
@@ -18,6 +20,15 @@ integer coordinates. Matrices are the same maps as ``[B, 3, 3]`` tensors, so com
 """
 
 from keras_aug.ops._utils import FILL_MODES, INTERPOLATIONS
+from keras_aug.ops.geometry.crops import (
+    center_crop,
+    crop,
+    crop_matrix,
+    resample_window,
+    resize,
+    resized_crop,
+    sample_resized_crop,
+)
 from keras_aug.ops.geometry.engines import remap, shift, source_lerp, warp, warp_axis_aligned
 from keras_aug.ops.geometry.flips import flip_left_right, flip_up_down
 from keras_aug.ops.geometry.matrices import (
@@ -48,8 +59,11 @@ __all__ = [
     "FILL_MODES",
     "INTERPOLATIONS",
     "angles_to_projective_transforms",
+    "center_crop",
     "compose",
     "compose_transforms",
+    "crop",
+    "crop_matrix",
     "dense_image_warp",
     "flip_left_right",
     "flip_up_down",
@@ -59,9 +73,13 @@ __all__ = [
     "matrix_to_transform",
     "projective_coordinates",
     "remap",
+    "resample_window",
+    "resize",
+    "resized_crop",
     "rotate",
     "rotation_matrix",
     "sample",
+    "sample_resized_crop",
     "shear_matrix",
     "shear_x",
     "shear_y",

@@ -447,6 +447,16 @@ def _axis_aligned_engine(images, matrices, interpolation: str, fill_mode: str, f
     """Scale + translation matrices (entries 0, 2, 4, 5 read): separable, rows then columns."""
     nearest = interpolation == "nearest"
     rows, cols, wx, wy = _axis_taps(images, matrices, fill_mode, nearest)
+    return _separable_resample(images, rows, cols, wx, wy, nearest, fill_value)
+
+
+def _separable_resample(images, rows, cols, wx, wy, nearest: bool, fill_value) -> tf.Tensor:
+    """The separable engine's gathers and blends, from taps ``rows`` ``[B, H_out]``, ``cols`` ``[B, W_out]``
+    (indices into the one-pixel fill-padded source, see :func:`_first_taps`) and their weights ``wy``, ``wx``.
+
+    The output has ``H_out x W_out`` pixels, so it also serves crops and resizes
+    (:mod:`keras_aug.ops.geometry.crops`).
+    """
     source = _source(images, fill_value, "grid")
     if _packable(images):
         if nearest:
