@@ -24,6 +24,10 @@ def _flips():
 
 #: every exported augmentation layer; ``p`` is passed by the tests
 LAYERS = {
+    "AugMix": lambda **kw: L.AugMix(**kw),
+    "AutoAugment": lambda **kw: L.AutoAugment("svhn", **kw),
+    "RandAugment": lambda **kw: L.RandAugment(num_ops=3, factor=0.9, **kw),
+    "TrivialAugmentWide": lambda **kw: L.TrivialAugmentWide(**kw),
     "CutMix": lambda **kw: L.CutMix(num_classes=3, **kw),
     "Equalize": lambda **kw: L.Equalize(**kw),
     "MixUp": lambda **kw: L.MixUp(num_classes=3, **kw),

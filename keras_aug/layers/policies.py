@@ -55,12 +55,19 @@ class BasePolicy(BaseGeometric):
         super().__init__(interpolation=interpolation, fill_mode=fill_mode, fill_value=fill_value, **kwargs)
         self.value_range = check_optional_value_range(value_range)
 
+    def num_slots(self) -> int:
+        """The number of operations a sample draws (``N``)."""
+        return 1
+
     def draw_slots(self, batch_size, seed) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
         """``(ops, levels, signs)``, each ``[batch_size, N]``: op ids, levels in ``[0, 1]``, ``±1``."""
         raise NotImplementedError(f"{type(self).__name__} must implement draw_slots().")
 
     def get_params(self, batch_size, images, seed) -> dict:
         ops, levels, signs = self.draw_slots(batch_size, seed)
+        slots = self.num_slots()
+        # The slot count is static (the ops unroll over it), also when the batch size is not.
+        ops, levels, signs = (tf.reshape(t, [-1, slots]) for t in (ops, levels, signs))
         shape = tf.shape(images)
         magnitudes = policies.policy_magnitudes(self.space, ops, levels, signs, shape[1], shape[2])
         return {"ops": ops, "magnitudes": magnitudes}
@@ -145,6 +152,9 @@ class RandAugment(BasePolicy):
             if magnitude is None
             else check_number(magnitude, "magnitude", 0, self.num_magnitude_bins - 1, integer=True)
         )
+
+    def num_slots(self) -> int:
+        return self.num_ops
 
     def draw_slots(self, batch_size, seed):
         seeds = krandom.split(seed, 3)
@@ -254,6 +264,9 @@ class AutoAugment(BasePolicy):
         super().__init__(value_range, interpolation, fill_mode, fill_value, **kwargs)
         self.policy = check_choice("policy", policy, policies.AUTO_AUGMENT_POLICIES)
 
+    def num_slots(self) -> int:
+        return 2
+
     def draw_slots(self, batch_size, seed):
         seeds = krandom.split(seed, 3)
         table_ops, table_probs, table_bins = policies.auto_augment_arrays(self.policy)
@@ -342,7 +355,8 @@ class AugMix(BaseAugmentation):
     def get_params(self, batch_size, images, seed) -> dict:
         seeds = krandom.split(seed, 5)
         shape = [self.num_chains, batch_size, self.chain_depth]
-        ops = _space_ops(self.space, seeds[0], shape, with_none=True)
+        static = [self.num_chains, -1, self.chain_depth]  # static chains and depth, also for an unknown batch
+        ops = tf.reshape(_space_ops(self.space, seeds[0], shape, with_none=True), static)
         image_shape = tf.shape(images)
         magnitudes = policies.policy_magnitudes(
             self.space,
