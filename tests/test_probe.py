@@ -30,6 +30,9 @@ REQUIRED = {
     "RandomZoom": {"height_factor": 0.1},
     "RandomBrightness": {"factor": 0.1},
     "RandomContrast": {"factor": 0.1},
+    "RandomHue": {"factor": 0.1},
+    "RandomSaturation": {"factor": 0.4},
+    "RandomColorDegeneration": {"factor": 0.5},
     "Pipeline": {"layers": "flip"},
     "OneOf": {"layers": "flip"},
     "SomeOf": {"layers": "flip"},
@@ -42,6 +45,12 @@ EXTRA = {
     "Normalization": {"mean": 10.0, "std": 2.0},
     "MixUp": {"num_classes": 3},
     "CutMix": {"num_classes": 3},
+    "RandomColorJitter": {
+        "brightness_factor": 0.1,
+        "contrast_factor": 0.1,
+        "saturation_factor": 0.4,
+        "hue_factor": 0.1,
+    },
 }
 #: Arguments that must be refused when negative (where a generic probe cannot know the sign rule).
 NEGATIVE = {

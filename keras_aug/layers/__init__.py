@@ -12,6 +12,13 @@ from keras_aug.layers.color import (
     RandomContrast,
     RandomGamma,
 )
+from keras_aug.layers.colorspace import (
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomGrayscale,
+    RandomHue,
+    RandomSaturation,
+)
 from keras_aug.layers.compose import OneOf, Pipeline, RandomApply, SomeOf
 from keras_aug.layers.crops import CenterCrop, MaxNumBoundingBoxes, RandomCrop, RandomResizedCrop, Resizing
 from keras_aug.layers.elastic import RandomElasticTransform
@@ -48,15 +55,20 @@ __all__ = [
     "RandomBrightness",
     "RandomBrightnessContrast",
     "RandomCLAHE",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
     "RandomContrast",
     "RandomCrop",
     "RandomCutout",
     "RandomElasticTransform",
     "RandomFlip",
     "RandomGamma",
+    "RandomGrayscale",
+    "RandomHue",
     "RandomPadCrop",
     "RandomResizedCrop",
     "RandomRotation",
+    "RandomSaturation",
     "RandomTranslation",
     "RandomZoom",
     "Resizing",

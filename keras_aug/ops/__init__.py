@@ -22,6 +22,14 @@ from keras_aug.ops.color import (
     gamma,
     normalize,
 )
+from keras_aug.ops.colorspace import (
+    adjust_brightness,
+    adjust_contrast,
+    adjust_hue,
+    adjust_saturation,
+    color_jitter,
+    rgb_to_grayscale,
+)
 from keras_aug.ops.elastic import elastic_displacement, elastic_transform
 from keras_aug.ops.enhance import sharpness
 from keras_aug.ops.filters import gaussian_blur, gaussian_filter2d, mean_filter2d, median_filter2d
@@ -73,6 +81,10 @@ from keras_aug.ops.stats import mean_std
 from keras_aug.ops.tone import adjust_sharpness, autocontrast, invert, posterize, solarize
 
 __all__ = [
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_hue",
+    "adjust_saturation",
     "adjust_sharpness",
     "angles_to_projective_transforms",
     "augment_policy",
@@ -85,6 +97,7 @@ __all__ = [
     "center_crop",
     "clahe",
     "clip_boxes",
+    "color_jitter",
     "compose",
     "compose_transforms",
     "contrast",
@@ -126,6 +139,7 @@ __all__ = [
     "resample_window",
     "resize",
     "resized_crop",
+    "rgb_to_grayscale",
     "rotate",
     "rotation_matrix",
     "sample",
