@@ -32,6 +32,7 @@ from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.layers.geometric import RandomAffine, RandomFlip
 from keras_aug.layers.histogram import RandomCLAHE
 from keras_aug.layers.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
+from keras_aug.layers.tone import RandomErasing
 from keras_aug.validation import check_choice, check_optional_value_range, check_probability, check_seed
 
 
@@ -199,6 +200,7 @@ def imagenet(
     ra_magnitude: int = 9,
     augmix_severity: int = 3,
     random_erase_prob: float = 0.1,
+    erase_fill_value=0.0,
     value_range=None,
     seed: int | None = None,
     name: str = "imagenet",
@@ -209,7 +211,9 @@ def imagenet(
     ``hflip_prob``, the ``policy`` (torchvision's ``--auto-augment`` names: ``"ta_wide"``
     TrivialAugmentWide, ``"ra"`` RandAugment with ``magnitude=ra_magnitude``, ``"augmix"`` AugMix with
     ``severity=augmix_severity``, or an AutoAugment policy ``"imagenet"``/``"cifar10"``/``"svhn"``; ``None``
-    skips it), then ``RandomErasing`` with probability ``random_erase_prob``. The defaults are torchvision's
+    skips it), then ``RandomErasing`` with probability ``random_erase_prob`` (Keras' rectangle sampling,
+    filled with ``erase_fill_value``; torchvision erases normalized images with 0, the mean colour: pass
+    e.g. ``(124, 116, 104)`` for uint8 ImageNet images). The defaults are torchvision's
     current ImageNet recipe (``--auto-augment ta_wide --random-erase 0.1``, with ``--mixup-alpha 0.2
     --cutmix-alpha 1.0 --label-smoothing 0.1``: :func:`imagenet_mix`). Images of any size come out
     ``size x size``; normalize in the model (or with ``keras_aug.layers.Normalization``). Mix after
@@ -236,7 +240,14 @@ def imagenet(
         policy = check_choice("policy", policy, IMAGENET_POLICIES)
         steps.append(_imagenet_policy(policy, ra_magnitude, augmix_severity, value_range, seeds[2]))
     if check_probability(random_erase_prob, "random_erase_prob") > 0.0:
-        steps.append(RandomErasing(p=random_erase_prob, value_range=value_range, seed=seeds[3]))
+        erasing = RandomErasing(
+            factor=(1.0, 1.0),
+            fill_value=erase_fill_value,
+            value_range=value_range,
+            p=random_erase_prob,
+            seed=seeds[3],
+        )
+        steps.append(erasing)
     return Pipeline(steps, name=name)
 
 

@@ -28,7 +28,12 @@ LAYERS = {
     "AutoAugment": lambda **kw: L.AutoAugment("svhn", **kw),
     "RandAugment": lambda **kw: L.RandAugment(num_ops=3, factor=0.9, **kw),
     "TrivialAugmentWide": lambda **kw: L.TrivialAugmentWide(**kw),
+    "AutoContrast": lambda **kw: L.AutoContrast(**kw),
+    "ContrastLimitedAdaptiveHistogramEqualization": lambda **kw: (
+        L.ContrastLimitedAdaptiveHistogramEqualization(clip_limit=2.0, tile_grid_size=(2, 2), **kw)
+    ),
     "CutMix": lambda **kw: L.CutMix(num_classes=3, **kw),
+    "Equalization": lambda **kw: L.Equalization(**kw),
     "Equalize": lambda **kw: L.Equalize(**kw),
     "MixUp": lambda **kw: L.MixUp(num_classes=3, **kw),
     "RandomAffine": lambda **kw: L.RandomAffine(degrees=30, **kw),
@@ -42,6 +47,16 @@ LAYERS = {
     "RandomSaturation": lambda **kw: L.RandomSaturation((0.1, 0.3), **kw),
     "RandomContrast": lambda **kw: L.RandomContrast((0.5, 0.9), **kw),
     "RandomCutout": lambda **kw: L.RandomCutout((1, 1), (2, 4), (2, 4), fill=255, **kw),
+    "RandomErasing": lambda **kw: L.RandomErasing(
+        factor=(1, 1), scale=(0.2, 0.5), fill_value=(0, 128, 255), **kw
+    ),
+    "RandomGaussianBlur": lambda **kw: L.RandomGaussianBlur(
+        factor=(1, 1), kernel_size=5, sigma=(0.5, 2.0), **kw
+    ),
+    "RandomInvert": lambda **kw: L.RandomInvert(factor=(1, 1), **kw),
+    "RandomPosterization": lambda **kw: L.RandomPosterization((1, 3), **kw),
+    "RandomSharpness": lambda **kw: L.RandomSharpness((0.8, 1.0), **kw),
+    "Solarization": lambda **kw: L.Solarization((0.0, 0.2), (0.3, 0.6), **kw),
     "RandomElasticTransform": lambda **kw: L.RandomElasticTransform(alpha=(8.0, 9.0), sigma=2.0, **kw),
     "RandomFlip": lambda **kw: L.RandomFlip("horizontal", **kw),
     "RandomGamma": lambda **kw: L.RandomGamma((50, 70), **kw),

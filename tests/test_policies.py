@@ -388,5 +388,5 @@ def test_imagenet_recipe_runs_and_mixes_after_batch():
     out = augment(images)
     assert out.shape == (4, 24, 24, 3) and out.dtype == tf.uint8
     mix = keras_aug.recipes.imagenet_mix(num_classes=5, seed=0)
-    mixed_images, targets = mix(out, tf.constant([0, 1, 2, 3]))
+    _, targets = mix(out, tf.constant([0, 1, 2, 3]))
     assert targets.shape == (4, 5)

@@ -37,6 +37,9 @@ REQUIRED = {
     "OneOf": {"layers": "flip"},
     "SomeOf": {"layers": "flip"},
     "RandomApply": {"layer": "flip"},
+    "RandomPosterization": {"factor": 4},
+    "RandomSharpness": {"factor": 0.5},
+    "Rescaling": {"scale": 0.5},
 }
 #: Layers that need more than images at call time, with how they are called.
 NEEDS_LABELS = {"MixUp", "CutMix"}
@@ -216,7 +219,7 @@ def test_edge_inputs_keep_shape_and_dtype(name, edge):
         pytest.skip("MixUp/CutMix mix a batch: a single image has no partner")
     images = _images(shape, dtype)
     out = _call(build(name, seed=1), images)
-    expected_dtype = tf.float32 if name == "Normalization" and dtype.is_integer else dtype
+    expected_dtype = tf.float32 if name in ("Normalization", "Rescaling") and dtype.is_integer else dtype
     assert out.shape == images.shape and out.dtype == expected_dtype
     assert np.all(np.isfinite(tf.cast(out, tf.float32).numpy()))
 
