@@ -429,14 +429,51 @@ def _photometric_fn(name: str):
     }[name]
 
 
+def _dynamic_shapes_allowed() -> bool:
+    """True eagerly and in plain graphs (``tf.data``); False inside an XLA program, where every shape
+    must be static (then the samples are selected after running on the whole batch)."""
+    if tf.executing_eagerly():
+        return True
+    try:
+        from tensorflow.python.ops import control_flow_util  # TF's own test of an XLA context
+    except ImportError:  # pragma: no cover (a TF without it: take the static path, correct everywhere)
+        return False
+    return not control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+
+
+def _on_samples(fn, images: tf.Tensor, take: tf.Tensor, *per_sample) -> tf.Tensor:
+    """``fn(images, *per_sample)`` for the samples where ``take`` is True, the others unchanged.
+
+    Outside XLA the taken samples are gathered into a sub-batch padded to a multiple of a quarter of the
+    batch (so each op compiles for at most four batch sizes) and scattered back: the op costs what was
+    drawn, not the whole batch. Inside XLA (static shapes) ``fn`` runs on the whole batch and one
+    per-sample select keeps its result for the taken samples. Skipped (``tf.cond``) when none is taken.
+    """
+
+    def on_sub_batch():
+        index = tf.cast(tf.where(take)[:, 0], tf.int32)
+        count = tf.size(index)
+        batch = tf.shape(images)[0]
+        quarter = tf.maximum((batch + 3) // 4, 1)
+        size = tf.minimum((count + quarter - 1) // quarter * quarter, batch)
+        padded = tf.concat([index, tf.fill([size - count], index[0])], axis=0)
+        gathered = [tf.gather(t, padded) for t in (images, *per_sample)]
+        out = fn(*gathered)[:count]
+        return tf.tensor_scatter_nd_update(images, index[:, tf.newaxis], out)
+
+    def on_batch():
+        return select.select_samples(take, fn(images, *per_sample), images)
+
+    apply = on_sub_batch if _dynamic_shapes_allowed() else on_batch
+    return tf.cond(tf.reduce_any(take), apply, lambda: images)
+
+
 def _apply_where_drawn(name: str, images: tf.Tensor, drew: tf.Tensor, parameter, value_range) -> tf.Tensor:
-    """``name`` applied to the samples that drew it (one run on the batch, one select); skipped if none did."""
+    """``name`` applied to the samples that drew it only (:func:`_on_samples`)."""
     fn = _photometric_fn(name)
-
-    def apply():
-        return select.select_samples(drew, fn(images, parameter, value_range), images)
-
-    return tf.cond(tf.reduce_any(drew), apply, lambda: images)
+    if parameter is None:
+        return _on_samples(lambda x: fn(x, None, value_range), images, drew)
+    return _on_samples(lambda x, q: fn(x, q, value_range), images, drew, parameter)
 
 
 def policy_photometric(images, ops, magnitudes, value_range: ValueRange | None = None) -> tf.Tensor:
@@ -472,7 +509,10 @@ def warp_if_moved(
     fill_mode: str = "constant",
     fill_value: float = 0.0,
 ) -> tf.Tensor:
-    """:func:`keras_aug.ops.warp` (kind ``"affine"``), skipped (``tf.cond``) when every matrix is the identity.
+    """:func:`keras_aug.ops.warp` (kind ``"affine"``) of the samples whose matrix is not the identity.
+
+    Outside XLA only those samples are warped (a sub-batch); under XLA the whole batch is warped and
+    the others selected back; skipped when every matrix is the identity.
 
     Example:
     >>> images = tf.ones([2, 4, 4, 1])
@@ -481,12 +521,12 @@ def warp_if_moved(
     """
     images = tf.convert_to_tensor(images)
     matrices = tf.convert_to_tensor(matrices, tf.float32)
-    moved = tf.reduce_any(tf.not_equal(matrices, tf.eye(3)))
+    moved = tf.reduce_any(tf.not_equal(tf.reshape(matrices, [-1, 9]), tf.reshape(tf.eye(3), [9])), axis=1)
 
-    def warp():
-        return geometry.warp(images, matrices, interpolation, fill_mode, fill_value, kind="affine")
+    def warp(x, m):
+        return geometry.warp(x, m, interpolation, fill_mode, fill_value, kind="affine")
 
-    return tf.cond(moved, warp, lambda: images)
+    return _on_samples(warp, images, moved, matrices)
 
 
 def augment_policy(
@@ -566,7 +606,7 @@ def augmix(
             f"`ops` must be [chains, batch, depth] with known chains and depth, got {ops.shape}."
         )
     chains, depth = ops.shape[0], ops.shape[2]
-    stacked = tf.tile(images, [chains, 1, 1, 1])
+    stacked = tf.concat([images] * chains, axis=0)  # (tf.tile has no uint16 kernel on CPU)
     augmented = augment_policy(
         stacked,
         tf.reshape(ops, [-1, depth]),
