@@ -1,9 +1,9 @@
 """Policy augmentations: RandAugment, TrivialAugmentWide, AutoAugment and AugMix, with per-sample draws.
 
 Each sample draws its own operations, magnitudes and signs from torchvision's tables
-(:mod:`keras_aug.ops.policies`). A call costs ONE warp for the whole batch (the geometric operations a
-sample drew compose into one matrix; the warp is skipped when no sample drew one) and one pass plus
-one per-sample select for each photometric operation that at least one sample drew; see
+(:mod:`keras_aug.ops.policies`). A call costs ONE warp (the geometric operations a sample drew compose
+into one matrix; only the samples that move are warped) and, per photometric operation, one pass over
+the samples that drew it (under XLA: over the batch, plus a per-sample select); see
 :mod:`keras_aug.ops.policies` for the order in which a sample's operations run. Masks and boxes follow
 the composed matrix (AugMix mixes differently warped copies, so there they pass through unchanged).
 """
@@ -115,9 +115,10 @@ class RandAugment(BasePolicy):
         fill_mode, fill_value: outside the image (default ``"reflect"``, like Keras' sub-layers;
             torchvision fills with 0: ``fill_mode="constant"``).
 
-    Cost of one call: one warp (skipped if no sample drew ShearX/Y, TranslateX/Y or Rotate) and, per
-    photometric operation some sample drew, one pass and one select: at most 1 warp + 8 passes, however
-    large ``num_ops`` is (Keras 3: ``num_ops * 11`` layer calls).
+    Cost of one call: one warp of the samples that drew ShearX/Y, TranslateX/Y or Rotate and, per
+    photometric operation, one pass over the samples that drew it (in ``tf.data``/eagerly a sub-batch;
+    under XLA the whole batch and a select): at most 1 warp + 8 photometric passes however large
+    ``num_ops`` is (Keras 3: ``num_ops * 11`` layer calls on the whole batch).
 
     Example:
     >>> layer = RandAugment(num_ops=2, factor=0.5, seed=0)
@@ -193,8 +194,8 @@ class TrivialAugmentWide(BasePolicy):
         fill_mode, fill_value: outside the image (torchvision: constant 0).
         value_range: ``(low, high)`` of the images (``None``: the package's rule).
 
-    Cost of one call: one warp (skipped when no sample drew a geometric operation) and, per photometric
-    operation some sample drew, one pass and one select.
+    Cost of one call: one warp of the samples that drew a geometric operation and, per photometric
+    operation, one pass over the samples that drew it (under XLA: over the batch, plus a select).
 
     Example:
     >>> TrivialAugmentWide(seed=0)(tf.zeros([2, 16, 16, 3], tf.uint8)).shape
@@ -242,8 +243,8 @@ class AutoAugment(BasePolicy):
         fill_mode, fill_value: outside the image (torchvision: constant 0).
         value_range: ``(low, high)`` of the images (``None``: the package's rule).
 
-    Cost of one call: one warp (skipped when no sample drew a geometric operation) and, per photometric
-    operation some sample drew, one pass and one select.
+    Cost of one call: one warp of the samples that drew a geometric operation and, per photometric
+    operation, one pass over the samples that drew it (under XLA: over the batch, plus a select).
 
     Example:
     >>> AutoAugment("cifar10", seed=0)(tf.zeros([2, 16, 16, 3], tf.uint8)).shape
@@ -306,8 +307,8 @@ class AugMix(BaseAugmentation):
 
     Masks and boxes pass through unchanged (each chain warps differently, so no single geometry exists;
     Keras leaves boxes alone too). Cost of one call: the chains are stacked into one batch of
-    ``num_chains * B`` images, so one warp call over them (skipped if no chain moves), each photometric
-    operation at most once over them, and one mixing pass.
+    ``num_chains * B`` images: one warp call (of the stacked images that move), each photometric operation
+    at most once (on the stacked images that drew it), and one mixing pass.
 
     Example:
     >>> AugMix(seed=0)(tf.zeros([2, 16, 16, 3], tf.uint8)).shape
