@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.layers.inputs import require_images
-from keras_aug.ops import stats
+from keras_aug.ops import color, stats
 
 IMAGES = "images"
 
@@ -305,15 +305,12 @@ class Normalization(keras.layers.Layer):
                 f"Normalization's inputs must have at least one channel (entry) along each kept `axis` "
                 f"{self.axis}, got shape {x.shape}."
             )
-        dtype = x.dtype if x.dtype.is_floating else tf.float32
-        compute = tf.float64 if dtype == tf.float64 else tf.float32
+        compute = tf.float64 if x.dtype == tf.float64 else tf.float32
         mean = tf.cast(self.mean_weight, compute)
         std = tf.maximum(tf.sqrt(tf.cast(self.variance_weight, compute)), keras.config.epsilon())
         shape = self._broadcast_shape[-x.shape.rank :] if x.shape.rank < len(self._broadcast_shape) else None
         shape = shape or self._broadcast_shape
-        mean, std = tf.reshape(mean, shape), tf.reshape(std, shape)
-        x = tf.cast(x, compute)
-        out = tf.cast(x * std + mean if self.invert else (x - mean) / std, dtype)
+        out = color.standardize(x, tf.reshape(mean, shape), tf.reshape(std, shape), invert=self.invert)
         return {**inputs, IMAGES: out} if isinstance(inputs, dict) else out
 
     def compute_output_shape(self, input_shape):

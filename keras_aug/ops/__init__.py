@@ -21,6 +21,7 @@ from keras_aug.ops.color import (
     denormalize,
     gamma,
     normalize,
+    standardize,
 )
 from keras_aug.ops.colorspace import (
     adjust_brightness,
@@ -150,6 +151,7 @@ __all__ = [
     "shear_y",
     "shift",
     "solarize",
+    "standardize",
     "transform",
     "transform_boxes",
     "transform_to_matrix",

@@ -311,6 +311,24 @@ def normalize(images, mean, std) -> tf.Tensor:
     return from_batch(xla_unit(_normalize_kernel, relax_shapes=True, dtype=dtype)(images, mean, std), single)
 
 
+def standardize(values, mean, std, invert: bool = False) -> tf.Tensor:
+    """``(x - mean) / std`` (``invert``: ``x * std + mean``) for any shape, as one XLA unit.
+
+    ``mean`` and ``std`` broadcast against ``values`` (Keras' ``Normalization`` arithmetic; :func:`normalize`
+    is its per-channel image form). Float inputs keep their dtype; integer inputs give float32.
+
+    Example:
+    >>> standardize(tf.constant([[1.0, 4.0]]), [[1.0, 0.0]], [[1.0, 2.0]]).numpy().tolist()
+    [[0.0, 2.0]]
+    """
+    values = tf.convert_to_tensor(values)
+    dtype = values.dtype if values.dtype.is_floating else tf.float32
+    compute = compute_dtype(values.dtype)
+    mean, std = tf.cast(mean, compute), tf.cast(std, compute)
+    kernel = _denormalize_kernel if invert else _normalize_kernel
+    return xla_unit(kernel, relax_shapes=True, dtype=dtype)(values, mean, std)
+
+
 def denormalize(images, mean, std, dtype: tf.DType | str | None = None) -> tf.Tensor:
     """Undo :func:`normalize`: ``x * std + mean``; with an integer ``dtype`` also round and clip to it.
 
