@@ -24,12 +24,16 @@ train with ``CategoricalCrossentropy``.
 
 from __future__ import annotations
 
+from keras_aug.data.mix import MixBatches
 from keras_aug.layers.color import RandomBrightnessContrast, RandomGamma
 from keras_aug.layers.compose import OneOf, Pipeline
+from keras_aug.layers.crops import RandomResizedCrop
 from keras_aug.layers.elastic import RandomElasticTransform
 from keras_aug.layers.geometric import RandomAffine, RandomFlip
 from keras_aug.layers.histogram import RandomCLAHE
-from keras_aug.validation import check_optional_value_range, check_seed
+from keras_aug.layers.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
+from keras_aug.layers.tone import RandomErasing
+from keras_aug.validation import check_choice, check_optional_value_range, check_probability, check_seed
 
 
 def _seeds(seed: int | None, count: int) -> list:
@@ -169,3 +173,106 @@ def classification(
         )
     )
     return Pipeline(steps, name=name)
+
+
+#: torchvision's ``--auto-augment`` choices (``references/classification/presets.py``).
+IMAGENET_POLICIES = ("ta_wide", "ra", "augmix", "imagenet", "cifar10", "svhn")
+
+
+def _imagenet_policy(policy: str, ra_magnitude: int, augmix_severity: int, value_range, seed):
+    """The presets' policy layer: bilinear, filled with 0 (torchvision's reference passes no ``fill``)."""
+    common = {"interpolation": "bilinear", "fill_mode": "constant", "value_range": value_range, "seed": seed}
+    if policy == "ta_wide":
+        return TrivialAugmentWide(**common)
+    if policy == "ra":
+        return RandAugment(magnitude=ra_magnitude, **common)
+    if policy == "augmix":
+        return AugMix(severity=augmix_severity, **common)
+    return AutoAugment(policy, **common)
+
+
+def imagenet(
+    size: int = 224,
+    scale=(0.08, 1.0),
+    ratio=(3.0 / 4.0, 4.0 / 3.0),
+    hflip_prob: float = 0.5,
+    policy: str | None = "ta_wide",
+    ra_magnitude: int = 9,
+    augmix_severity: int = 3,
+    random_erase_prob: float = 0.1,
+    erase_fill_value=0.0,
+    value_range=None,
+    seed: int | None = None,
+    name: str = "imagenet",
+) -> Pipeline:
+    """torchvision's classification training recipe (``references/classification/presets.py``), per sample.
+
+    Steps: ``RandomResizedCrop(size, size, scale, ratio)`` (bilinear), a horizontal flip with probability
+    ``hflip_prob``, the ``policy`` (torchvision's ``--auto-augment`` names: ``"ta_wide"``
+    TrivialAugmentWide, ``"ra"`` RandAugment with ``magnitude=ra_magnitude``, ``"augmix"`` AugMix with
+    ``severity=augmix_severity``, or an AutoAugment policy ``"imagenet"``/``"cifar10"``/``"svhn"``; ``None``
+    skips it), then ``RandomErasing`` with probability ``random_erase_prob`` (Keras' rectangle sampling,
+    filled with ``erase_fill_value``; torchvision erases normalized images with 0, the mean colour: pass
+    e.g. ``(124, 116, 104)`` for uint8 ImageNet images). The defaults are torchvision's
+    current ImageNet recipe (``--auto-augment ta_wide --random-erase 0.1``, with ``--mixup-alpha 0.2
+    --cutmix-alpha 1.0 --label-smoothing 0.1``: :func:`imagenet_mix`). Images of any size come out
+    ``size x size``; normalize in the model (or with ``keras_aug.layers.Normalization``). Mix after
+    batching::
+
+        dataset = (
+            dataset.batch(128)
+            .map(keras_aug.recipes.imagenet(seed=0), num_parallel_calls=tf.data.AUTOTUNE)
+            .map(keras_aug.recipes.imagenet_mix(num_classes=1000, seed=0))
+        )
+
+    Example:
+    >>> import tensorflow as tf
+    >>> augment = imagenet(size=32, seed=0)
+    >>> augment(tf.zeros([2, 48, 40, 3], tf.uint8)).shape
+    TensorShape([2, 32, 32, 3])
+    """
+    seeds = _seeds(seed, 4)
+    value_range = check_optional_value_range(value_range)
+    steps = [RandomResizedCrop(size, size, scale=scale, ratio=ratio, seed=seeds[0])]
+    if check_probability(hflip_prob, "hflip_prob") > 0.0:
+        steps.append(RandomFlip("horizontal", p=hflip_prob, seed=seeds[1]))
+    if policy is not None:
+        policy = check_choice("policy", policy, IMAGENET_POLICIES)
+        steps.append(_imagenet_policy(policy, ra_magnitude, augmix_severity, value_range, seeds[2]))
+    if check_probability(random_erase_prob, "random_erase_prob") > 0.0:
+        erasing = RandomErasing(
+            factor=(1.0, 1.0),
+            fill_value=erase_fill_value,
+            value_range=value_range,
+            p=random_erase_prob,
+            seed=seeds[3],
+        )
+        steps.append(erasing)
+    return Pipeline(steps, name=name)
+
+
+def imagenet_mix(
+    num_classes: int,
+    mixup_alpha: float = 0.2,
+    cutmix_alpha: float = 1.0,
+    label_smoothing: float = 0.1,
+    seed: int | None = None,
+) -> MixBatches:
+    """The recipe's batch step: MixUp or CutMix per batch (torchvision's ``RandomChoice([MixUp, CutMix])``).
+
+    Map it after ``batch()`` and after :func:`imagenet`; labels (class ids) become smoothed one-hot targets,
+    so train with ``CategoricalCrossentropy``.
+
+    Example:
+    >>> import tensorflow as tf
+    >>> images, targets = imagenet_mix(num_classes=10, seed=0)(tf.zeros([4, 8, 8, 3]), tf.constant([0, 1, 2, 3]))
+    >>> targets.shape
+    TensorShape([4, 10])
+    """
+    return MixBatches(
+        mixup_alpha=mixup_alpha,
+        cutmix_alpha=cutmix_alpha,
+        num_classes=num_classes,
+        label_smoothing=label_smoothing,
+        seed=seed,
+    )

@@ -16,7 +16,7 @@ ALLOWED = {
     "ops": {"ops", "validation"},
     "layers": {"ops", "layers", "validation"},
     "data": {"ops", "data", "validation"},
-    "recipes": {"ops", "layers", "validation"},
+    "recipes": {"ops", "layers", "data", "validation"},
 }
 MODULES = sorted(p for p in ROOT.rglob("*.py") if p.relative_to(ROOT).parts[0].removesuffix(".py") in ALLOWED)
 

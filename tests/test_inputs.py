@@ -24,6 +24,10 @@ def _flips():
 
 #: every exported augmentation layer; ``p`` is passed by the tests
 LAYERS = {
+    "AugMix": lambda **kw: L.AugMix(**kw),
+    "AutoAugment": lambda **kw: L.AutoAugment("svhn", **kw),
+    "RandAugment": lambda **kw: L.RandAugment(num_ops=3, factor=0.9, **kw),
+    "TrivialAugmentWide": lambda **kw: L.TrivialAugmentWide(**kw),
     "AutoContrast": lambda **kw: L.AutoContrast(**kw),
     "ContrastLimitedAdaptiveHistogramEqualization": lambda **kw: (
         L.ContrastLimitedAdaptiveHistogramEqualization(clip_limit=2.0, tile_grid_size=(2, 2), **kw)

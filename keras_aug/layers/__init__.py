@@ -34,6 +34,7 @@ from keras_aug.layers.geometric import (
 from keras_aug.layers.histogram import Equalize, RandomCLAHE
 from keras_aug.layers.mix import CutMix, MixUp, RandomCutout
 from keras_aug.layers.normalization import Normalization
+from keras_aug.layers.policies import AugMix, AutoAugment, RandAugment, TrivialAugmentWide
 from keras_aug.layers.tone import (
     AutoContrast,
     ContrastLimitedAdaptiveHistogramEqualization,
@@ -49,6 +50,8 @@ from keras_aug.layers.tone import (
 from keras_aug.layers.warps import RandomPerspective, RandomShear
 
 __all__ = [
+    "AugMix",
+    "AutoAugment",
     "AutoContrast",
     "BaseAugmentation",
     "BaseGeometric",
@@ -62,6 +65,7 @@ __all__ = [
     "Normalization",
     "OneOf",
     "Pipeline",
+    "RandAugment",
     "RandomAffine",
     "RandomApply",
     "RandomBrightness",
@@ -94,4 +98,5 @@ __all__ = [
     "Resizing",
     "Solarization",
     "SomeOf",
+    "TrivialAugmentWide",
 ]

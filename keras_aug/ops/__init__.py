@@ -75,6 +75,14 @@ from keras_aug.ops.geometry import (
 )
 from keras_aug.ops.histogram import clahe, equalize
 from keras_aug.ops.mix import cutmix, cutout, fill_holes, mix_labels, mixup, prepare_labels, random_cutout
+from keras_aug.ops.policies import (
+    augment_policy,
+    augmix,
+    policy_magnitudes,
+    policy_matrix,
+    policy_photometric,
+    warp_if_moved,
+)
 from keras_aug.ops.stats import mean_std
 from keras_aug.ops.tone import adjust_sharpness, autocontrast, invert, posterize, solarize
 
@@ -87,6 +95,8 @@ __all__ = [
     "affine",
     "affine_matrix",
     "angles_to_projective_transforms",
+    "augment_policy",
+    "augmix",
     "autocontrast",
     "blend",
     "box_area",
@@ -128,6 +138,9 @@ __all__ = [
     "normalize",
     "perspective",
     "perspective_matrix",
+    "policy_magnitudes",
+    "policy_matrix",
+    "policy_photometric",
     "posterize",
     "prepare_labels",
     "random",
@@ -157,5 +170,6 @@ __all__ = [
     "translations_to_projective_transforms",
     "warp",
     "warp_axis_aligned",
+    "warp_if_moved",
     "zoom_matrix",
 ]
