@@ -105,7 +105,7 @@ class RandAugment(BasePolicy):
     Args:
         value_range: ``(low, high)`` of the images; ``None`` (default): the dtype's range for 8/16-bit
             integers, ``(0, 255)`` for floats (the package's rule; Keras' default is ``(0, 255)``).
-        num_ops: operations per sample.
+        num_ops: operations per sample (0: the identity, as in Keras and torchvision).
         factor: strength as a fraction of each operation's maximum magnitude: ``f`` draws each level from
             ``[0, f]`` (Keras' rule), a pair from ``[lower, upper]``, within ``[0, 1]``.
         magnitude: torchvision's fixed magnitude bin (``0 .. num_magnitude_bins - 1``); when given it
@@ -145,7 +145,7 @@ class RandAugment(BasePolicy):
         super().__init__(
             value_range, interpolation, fill_mode, fill_value, seed=seed, data_format=data_format, **kwargs
         )
-        self.num_ops = check_number(num_ops, "num_ops", 1, 64, integer=True)
+        self.num_ops = check_number(num_ops, "num_ops", 0, 64, integer=True)
         self.factor = check_range(factor, "factor", 0.0, 1.0, scalar="from_zero")
         self.num_magnitude_bins = check_number(num_magnitude_bins, "num_magnitude_bins", 2, integer=True)
         self.magnitude = (
@@ -155,12 +155,14 @@ class RandAugment(BasePolicy):
         )
 
     def num_slots(self) -> int:
-        return self.num_ops
+        return max(self.num_ops, 1)  # num_ops=0 (Keras, torchvision: the identity) is one Identity slot
 
     def draw_slots(self, batch_size, seed):
         seeds = krandom.split(seed, 3)
-        shape = [batch_size, self.num_ops]
+        shape = [batch_size, self.num_slots()]
         ops = _space_ops(self.space, seeds[0], shape)
+        if self.num_ops == 0:
+            ops = tf.fill(shape, policies.OPS.index("Identity"))
         if self.magnitude is None:
             levels = krandom.uniform(seeds[1], shape, *self.factor)
         else:

@@ -13,10 +13,7 @@ import keras
 import keras_aug.layers
 
 #: Keras 3.15 image layers keras_aug does not provide.
-NOT_PROVIDED = (
-    "AugMix",
-    "RandAugment",
-)
+NOT_PROVIDED: tuple = ()
 
 
 class _NotProvided:

@@ -15,19 +15,8 @@ import pytest
 #: The Keras release these test files come from; they need its ``keras.src.testing`` harness.
 SOURCE_VERSION = (3, 15)
 
-# Keras layers the tests build that keras_aug does not provide: node-id prefix -> reason.
-_BASE = (
-    "base_image_preprocessing_layer_test.py::BaseImagePreprocessingLayerTest::test_data_format_serialization_"
-)
-NOT_PROVIDED = {
-    **{
-        f"{_BASE}{case}$": f"keras.layers.{name} is not provided by keras_aug"
-        for case, name in {
-            "aug_mix": "AugMix",
-            "rand_augment": "RandAugment",
-        }.items()
-    },
-}
+# Keras layers the tests build that keras_aug does not provide: node-id prefix -> reason (none since issue 13).
+NOT_PROVIDED: dict = {}
 
 # Deliberate differences from Keras: node-id prefix -> reason (README, Keras table).
 _TRANSFORMATION = (
@@ -136,6 +125,7 @@ DIFFERENCES = {
     "random_posterization_test.py::RandomPosterizationTest::test_random_posterization_basic": "float images "
     "are posterized as torchvision does floats, to 2**bits levels of value_range (1 bit of (0, 255): 127.5); "
     "Keras casts them to uint8 and masks (128) (README: Keras table)",
+    "rand_augment_test.py::RandAugmentTest::test_graph_issue": _TRANSFORMATION.format("layer_idxes"),
     "pipeline_test.py::PipelineTest::test_correctness": "keras_aug's Pipeline is an augmentation over "
     "image dicts: it takes no Keras `mask` argument (README: Keras table)",
 }
