@@ -371,11 +371,13 @@ def test_magnitude_replaces_factor_and_bad_arguments_are_named():
     np.testing.assert_allclose(np.abs(params["magnitudes"].numpy()[rotate]), 9.0, rtol=1e-6)
     for kwargs, arg in [
         ({"magnitude": 31}, "magnitude"),
-        ({"num_ops": 0}, "num_ops"),
+        ({"num_ops": -1}, "num_ops"),
         ({"factor": 1.5}, "factor"),
     ]:
         with pytest.raises(ValueError, match=f"`{arg}`"):
             RandAugment(**kwargs)
+    images = smooth_images(2, 8, 8, 3)
+    np.testing.assert_array_equal(RandAugment(num_ops=0, seed=0)(images), images)  # Keras, torchvision
     with pytest.raises(ValueError, match="`policy`"):
         AutoAugment("mnist")
     with pytest.raises(ValueError, match="`severity`"):

@@ -38,7 +38,18 @@ SIZE = 16
 LAYERS = {
     "BaseAugmentation": (None, "abstract"),
     "BaseGeometric": (None, "abstract"),
+    "AugMix": (lambda: L.AugMix(seed=1), "model"),
+    "AutoAugment": (lambda: L.AutoAugment(seed=1), "model"),
     "AutoContrast": (lambda: L.AutoContrast(seed=1), "model"),
+    "CenterCrop": (lambda: L.CenterCrop(SIZE - 4, SIZE - 2), "model"),
+    "MaxNumBoundingBoxes": (lambda: L.MaxNumBoundingBoxes(2), "model"),  # images pass through
+    "RandAugment": (lambda: L.RandAugment(seed=1), "model"),
+    "RandomCrop": (lambda: L.RandomCrop(SIZE - 4, SIZE - 2, seed=1), "model"),
+    "RandomPerspective": (lambda: L.RandomPerspective(seed=1), "model"),
+    "RandomResizedCrop": (lambda: L.RandomResizedCrop(SIZE, SIZE, seed=1), "model"),
+    "RandomShear": (lambda: L.RandomShear(0.2, 0.2, seed=1), "model"),
+    "Resizing": (lambda: L.Resizing(SIZE + 4, SIZE, seed=1), "model"),
+    "TrivialAugmentWide": (lambda: L.TrivialAugmentWide(seed=1), "model"),
     "ContrastLimitedAdaptiveHistogramEqualization": (
         lambda: L.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2), seed=1),
         "model",
