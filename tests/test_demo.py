@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from keras_aug import demo, layers
+from keras_aug._font import _GLYPHS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -19,7 +22,7 @@ def _env(**extra) -> dict:
     return env
 
 
-def test_demo_writes_a_picture_and_no_tensorflow_log_lines(tmp_path):
+def test_demo_writes_its_pictures_and_no_tensorflow_log_lines(tmp_path):
     out = tmp_path / "demo.png"
     result = subprocess.run(
         [sys.executable, "-m", "keras_aug", "demo", "--out", str(out), "--samples", "2", "--size", "48"],
@@ -30,13 +33,62 @@ def test_demo_writes_a_picture_and_no_tensorflow_log_lines(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip() == f"wrote {out}"
-    for noise in ("oneDNN", "cudart", "absl::InitializeLog", "XLA service", "StreamExecutor", "cuInit"):
+    paths = [out, tmp_path / "demo_2.png", tmp_path / "demo_3.png"]
+    assert result.stdout.splitlines() == [f"wrote {path}" for path in paths]
+    for noise in (
+        "oneDNN",
+        "cudart",
+        "absl::InitializeLog",
+        "XLA service",
+        "StreamExecutor",
+        "cuInit",
+        "retracing",
+    ):
         assert noise not in result.stderr, result.stderr[-3000:]
-    grid = tf.io.decode_png(tf.io.read_file(str(out))).numpy()
-    assert grid.dtype == np.uint8 and grid.shape[2] == 3
-    assert grid.shape[0] > 10 * 48  # one row of 48-pixel tiles per augmentation
-    assert len(np.unique(grid.reshape(-1, 3), axis=0)) > 1000  # photos, not blank tiles
+    for path, rows in zip(paths, [len(page) for page in demo.demo_pages()], strict=True):
+        grid = tf.io.decode_png(tf.io.read_file(str(path))).numpy()
+        assert grid.dtype == np.uint8 and grid.shape[2] == 3
+        assert grid.shape[0] == rows * (48 + 4) + 4  # one row of 48-pixel tiles per augmentation
+        assert rows <= demo.MAX_ROWS
+        assert len(np.unique(grid.reshape(-1, 3), axis=0)) > 1000  # photos, not blank tiles
+
+
+#: exported names the demo does not show, and why
+NOT_IN_DEMO = {
+    "BaseAugmentation": "base class",
+    "BaseGeometric": "base class",
+    "OneOf": "compose layer: it applies other layers",
+    "Pipeline": "compose layer",
+    "RandomApply": "compose layer",
+    "SomeOf": "compose layer",
+    "Normalization": "changes the value range (floats around 0), not an augmentation to look at",
+    "Rescaling": "changes the value range, not an augmentation to look at",
+    "MaxNumBoundingBoxes": "pads bounding boxes; images are unchanged",
+}
+
+
+def test_every_exported_augmentation_has_a_demo_row():
+    shown = {type(layer).__name__ for row in demo.default_rows() for layer in row.layers}
+    exported = set(layers.__all__)
+    assert not NOT_IN_DEMO.keys() - exported, "stale exclusion"
+    assert exported - NOT_IN_DEMO.keys() - shown == set()
+    assert not shown & NOT_IN_DEMO.keys()
+
+
+def test_size_changing_rows_give_tiles_of_the_input_size():
+    image = tf.zeros([24, 32, 3], tf.uint8)
+    rows = [
+        row for row in demo.crop_colour_rows(size=(24, 32)) if "CROP" in row.label or "RESIZE" in row.label
+    ]
+    assert len(rows) == 4
+    for row in rows:  # render_grid raises if a row's tiles differ from the image's size
+        assert demo.render_grid(image, [row], samples=2).shape[0] == 24 + 2 * 4
+
+
+def test_labels_are_unique_and_use_only_the_fonts_glyphs():
+    labels = [row.label for row in demo.default_rows()]
+    assert len(set(labels)) == len(labels)
+    assert all(set(label.upper()) <= set(_GLYPHS) for label in labels)
 
 
 def _quiet_module():
