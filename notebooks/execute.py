@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib.util
 import os
 import sys
 import tempfile
@@ -33,11 +34,17 @@ def _environment() -> None:
     os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend, so figures become outputs
 
 
+def _quiet():
+    """``keras_aug._quiet`` (standard library only) without importing keras_aug, so TensorFlow."""
+    spec = importlib.util.spec_from_file_location("_keras_aug_quiet", ROOT / "keras_aug" / "_quiet.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def problems(notebook) -> list[str]:
     """Error outputs and TensorFlow start-up log lines in ``notebook``'s stored outputs."""
-    sys.path.insert(0, str(ROOT))
-    from keras_aug._quiet import is_startup_log_line
-
+    is_startup_log_line = _quiet().is_startup_log_line
     found = []
     for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
