@@ -76,6 +76,7 @@ def test_there_are_notebooks():
         "03_cutmix_mixup_training.ipynb",
         "04_segmentation_masks_elastic.ipynb",
         "05_medical_16bit.ipynb",
+        "06_imagenet_recipe.ipynb",
     ):
         assert expected in names
 
