@@ -3,8 +3,10 @@
 No Jupyter needed: the code cells are joined into one script (IPython ``%`` magics become calls that
 fail loudly, so an install cell that tries the network is an error here) and run in a fresh Python
 process with the repository on ``PYTHONPATH``, matplotlib (if installed) on the non-interactive Agg
-backend, and a timeout. Also checks the committed form: outputs cleared, a Colab badge pointing at the
-notebook itself, and an install cell that is skipped when ``keras_aug`` is importable.
+backend, and a timeout. Also checks the committed form: stored WITH outputs (so the figures show on
+GitHub; ``python notebooks/execute.py`` refreshes them), executed top to bottom, with at least one
+figure, no errors and no TensorFlow start-up log lines, a Colab badge pointing at the notebook itself,
+and an install cell that is skipped when ``keras_aug`` is importable.
 """
 
 import json
@@ -16,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from keras_aug._quiet import is_startup_log_line
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -72,17 +76,36 @@ def test_there_are_notebooks():
         "03_cutmix_mixup_training.ipynb",
         "04_segmentation_masks_elastic.ipynb",
         "05_medical_16bit.ipynb",
+        "06_imagenet_recipe.ipynb",
     ):
         assert expected in names
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else "".join(value)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_committed_form(path):
     notebook = load(path)
     cells = notebook["cells"]
-    for cell in cells:
-        if cell["cell_type"] == "code":
-            assert cell.get("outputs") == [] and cell.get("execution_count") is None, "clear outputs"
+    code = [cell for cell in cells if cell["cell_type"] == "code"]
+    refresh = "run `python notebooks/execute.py` to store the notebooks with their outputs"
+    counts = [cell.get("execution_count") for cell in code]
+    assert counts == list(range(1, len(code) + 1)), f"cells not executed in order ({counts}): {refresh}"
+    outputs = [output for cell in code for output in cell.get("outputs", [])]
+    errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in outputs if o["output_type"] == "error"]
+    assert not errors, f"error outputs: {errors}"
+    figures = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert figures, f"no image/png output: {refresh}"
+    logs = [
+        line
+        for o in outputs
+        if o["output_type"] == "stream"
+        for line in _text(o["text"]).splitlines()
+        if is_startup_log_line(line)
+    ]
+    assert not logs, f"TensorFlow start-up log lines in the stored outputs: {logs[:3]}"
     first = _source(cells[0])
     assert cells[0]["cell_type"] == "markdown" and "colab-badge.svg" in first
     assert f"/notebooks/{path.name})" in first, "the badge must open this notebook"
