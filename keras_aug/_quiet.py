@@ -19,6 +19,7 @@ import tempfile
 # the CPU-feature note's second line.
 _LOG_LINE = re.compile(
     r"^(?:[IWE]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\]"
+    r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] \S+:\d+\]"  # TensorFlow <= 2.16's format
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called"
     r"|To enable the following instructions: .* rebuild TensorFlow)"
 )
@@ -46,16 +47,18 @@ def wants_quiet() -> bool:
 
 
 @contextlib.contextmanager
-def startup_logs_filtered():
+def startup_logs_filtered(after_import: bool = False):
     """Run the block with file descriptor 2 captured; write back all but TF's start-up log lines.
 
-    Does nothing unless :func:`wants_quiet` and ``tensorflow`` is not imported yet.
+    Does nothing unless :func:`wants_quiet` and ``tensorflow`` is not imported yet; with
+    ``after_import=True`` also after (older TensorFlow, e.g. 2.16, logs its XLA service lines at the
+    first compile whatever ``TF_CPP_MIN_LOG_LEVEL`` says): the command line runs inside it.
 
     Example:
     >>> with startup_logs_filtered():
     ...     import tensorflow
     """
-    if "tensorflow" in sys.modules or not wants_quiet():
+    if not wants_quiet() or ("tensorflow" in sys.modules and not after_import):
         yield
         return
     try:

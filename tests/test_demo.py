@@ -104,6 +104,7 @@ def test_startup_log_lines_are_recognized():
     hidden = [
         "I0000 00:00:1796494101.578753   31283 port.cc:153] oneDNN custom operations are on.",
         "W1205 12:00:01.5  7 cuda_executor.cc:12] something",
+        "2026-12-05 19:07:29.079819: I tensorflow/core/util/port.cc:113] oneDNN custom operations are on.",
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
         "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the "
         "appropriate compiler flags.",

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import MODES, run, smooth_images
+from conftest import MODES, requires_keras, run, smooth_images
 
 import keras_aug
 from keras_aug import ops
@@ -29,6 +29,19 @@ from keras_aug.layers import RandomPerspective, RandomShear
 H, W = 24, 31
 BORDERS = {"constant": cv2.BORDER_CONSTANT, "reflect": cv2.BORDER_REFLECT, "nearest": cv2.BORDER_REPLICATE}
 CV_INTERPOLATION = {"bilinear": cv2.INTER_LINEAR, "nearest": cv2.INTER_NEAREST}
+
+
+#: OpenCV 4's warps sample at fixed-point positions (1/32 pixel, ``INTER_BITS = 5``) and differ at the
+#: border; OpenCV 5 agrees with our float positions within 1 level on 99.9% of values, OpenCV 4 (the
+#: lowest-versions CI job) within 2 levels on 98.5%.
+_OPENCV_5 = int(cv2.__version__.split(".")[0]) >= 5
+CV2_TOLERANCE = 1 if _OPENCV_5 else 2
+CV2_FRACTION = 0.999 if _OPENCV_5 else 0.985
+
+
+def close_to_cv2(got: np.ndarray, cv: np.ndarray) -> float:
+    """The fraction of ``got``'s values within :data:`CV2_TOLERANCE` levels of OpenCV's ``cv``."""
+    return float((np.abs(got.astype(int) - cv.astype(int)) <= CV2_TOLERANCE).mean())
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +89,7 @@ def test_projective_warp_matches_cv2_warp_perspective(images, mode, interpolatio
             flags=CV_INTERPOLATION[interpolation] | cv2.WARP_INVERSE_MAP,
             borderMode=BORDERS[fill_mode], borderValue=(9, 9, 9),
         )  # fmt: skip
-        close = np.abs(got[i].astype(int) - cv.astype(int)) <= 1
-        assert close.mean() >= 0.999, (i, close.mean())
+        assert close_to_cv2(got[i], cv) >= CV2_FRACTION, (i, close_to_cv2(got[i], cv))
 
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
@@ -94,7 +106,7 @@ def test_projective_engine_matches_the_reference_resampler(images, interpolation
         if interpolation == "nearest":
             assert (diff > 0).mean() < 1e-3  # only ties at .5 may round apart (float32 vs the kernel's order)
         else:
-            assert diff.max() <= (1.0 if dtype == np.uint8 else 1e-3)
+            assert diff.max() <= (1.0 if dtype == np.uint8 else 2e-3)  # float32 rounding at 0..255
 
 
 def test_projective_pixels_beyond_the_horizon_and_non_finite_matrices_read_the_fill(images):
@@ -139,7 +151,7 @@ def test_perspective_matches_torchvision_definition_through_cv2(images, rng):
             images[i], _shift_half(coeffs), (W, H), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_CONSTANT, borderValue=(3, 3, 3),
         )  # fmt: skip
-        assert (np.abs(got[i].astype(int) - cv.astype(int)) <= 1).mean() >= 0.999
+        assert close_to_cv2(got[i], cv) >= CV2_FRACTION, (i, close_to_cv2(got[i], cv))
 
 
 def test_perspective_hand_computed_shift_and_per_sample_points():
@@ -227,7 +239,7 @@ def test_affine_per_sample_parameters_match_cv2_warp_affine(images, mode):
             images[i], m[:2], (W, H), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_CONSTANT, borderValue=(5, 5, 5),
         )  # fmt: skip
-        assert (np.abs(got[i].astype(int) - cv.astype(int)) <= 1).mean() >= 0.999
+        assert close_to_cv2(got[i], cv) >= CV2_FRACTION, (i, close_to_cv2(got[i], cv))
 
 
 def test_torchvision_functions_refuse_bad_arguments_by_name(images):
@@ -282,6 +294,10 @@ def test_random_perspective_factor_is_keras_probability_range():
         assert abs(warped.mean() - expected) < 0.08, factor
 
 
+@pytest.mark.skipif(
+    not hasattr(keras.ops.image, "perspective_transform"),
+    reason=f"Keras {keras.__version__} has no perspective_transform",
+)
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32])
 def test_random_perspective_warps_like_keras_perspective_transform(images, rng, dtype):
     """Keras' own op (TF's projective kernel) on the corner points our layer's matrix moves."""
@@ -373,6 +389,8 @@ def test_layers_refuse_bad_arguments_by_name(build, argument):
         build()
 
 
+@requires_keras("RandomPerspective")
+@requires_keras("RandomShear")
 def test_defaults_and_names_follow_keras():
     import inspect
 
