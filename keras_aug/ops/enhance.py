@@ -25,28 +25,43 @@ def _per_sample(values, images: tf.Tensor, name: str) -> tf.Tensor:
     return tf.reshape(tf.broadcast_to(values, tf.shape(images)[:1]), [-1, 1, 1, 1])
 
 
-def _smooth(work: tf.Tensor) -> tf.Tensor:
-    """PIL's ``ImageFilter.SMOOTH`` (``[[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13``) with the border kept."""
-    padded = tf.pad(work, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
-    rows = padded[:, :-2] + padded[:, 1:-1] + padded[:, 2:]
-    box = rows[:, :, :-2] + rows[:, :, 1:-1] + rows[:, :, 2:]
-    smooth = (box + 4.0 * work) / 13.0
-    shape = tf.shape(work)
-    row, col = tf.range(shape[1]), tf.range(shape[2])
-    inner_rows = (row > 0) & (row < shape[1] - 1)
-    inner_cols = (col > 0) & (col < shape[2] - 1)
-    interior = (
-        inner_rows[tf.newaxis, :, tf.newaxis, tf.newaxis] & inner_cols[tf.newaxis, tf.newaxis, :, tf.newaxis]
-    )
-    return tf.where(interior, smooth, work)
-
-
 @functools.partial(xla_unit, relax_shapes=True)
 def _sharpness(images, factor, low: float, high: float):
-    work = to_compute(images)
-    degenerate = _smooth(work)
-    out = degenerate + factor * (work - degenerate)
-    return from_compute(tf.clip_by_value(out, low, high), images.dtype)
+    """PIL's ``ImageFilter.SMOOTH`` (``[[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13``) blended with the image,
+    the one-pixel border (where PIL keeps the image) left as it is.
+
+    Each image is one flat row of ``H * W * C`` values, so the 3x3 neighbours are slices shifted by
+    ``C`` and ``W * C``: the filter runs on the span from the second row's second pixel to the last but
+    one row's last but one pixel (one fused, vectorized loop; the first and last pixel of each row in it
+    are kept by a select), and the two border spans around it are copied. A padded copy (``MirrorPad``,
+    or ``tf.pad`` of the result) instead runs ~7x slower on XLA:CPU: it lowers to per-element branches
+    over a ``[..., C]`` innermost axis of 3 that no loop vectorizes.
+    """
+    shape = tf.shape(images)
+    channels, row = shape[3], shape[2] * shape[3]
+    total = shape[1] * row
+    flat = tf.reshape(images, [shape[0], -1])
+    start = tf.minimum(row + channels, total)  # the span [start, stop) holds every interior pixel
+    stop = tf.maximum(total - row - channels, start)
+    work = to_compute(flat)
+
+    def shifted(offset):
+        return work[:, start + offset : stop + offset]
+
+    # the old kernel's order of additions: columns of three rows, then three such columns
+    columns = [shifted(k - row) + shifted(k) + shifted(k + row) for k in (-channels, 0, channels)]
+    centre = shifted(0)
+    smooth = (columns[0] + columns[1] + columns[2] + 4.0 * centre) / 13.0
+    out = smooth + tf.reshape(factor, [-1, 1]) * (centre - smooth)
+    column = tf.range(start, stop) % row
+    inside = (column >= channels) & (column < row - channels)  # the span wraps over the side borders
+    out = tf.where(inside[tf.newaxis], out, centre)
+
+    def finish(values):
+        return from_compute(tf.clip_by_value(values, low, high), images.dtype)
+
+    parts = [finish(to_compute(flat[:, :start])), finish(out), finish(to_compute(flat[:, stop:]))]
+    return tf.reshape(tf.concat(parts, axis=1), shape)
 
 
 def sharpness(image, factor, value_range: ValueRange | None = None) -> tf.Tensor:
