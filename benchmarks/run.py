@@ -46,11 +46,16 @@ HEADER = (
 )
 
 
+def _usable_cores() -> int:
+    """The cores this process may run on (``taskset`` narrows them; ``os.cpu_count`` does not see it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
 def describe_machine() -> str:
     gpus = tf.config.list_physical_devices("GPU")
     device = ", ".join(tf.config.experimental.get_device_details(g).get("device_name", "GPU") for g in gpus)
     return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores"
+        f"{platform.processor() or platform.machine()}, {_usable_cores()} CPU cores"
         + (f", GPU: {device}" if gpus else ", no GPU")
         + f"; TF {tf.__version__}"
     )
