@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 jax = pytest.importorskip("jax")
+pytest.importorskip("jax.export", reason="jax.export (JAX >= 0.4.30) reads the exported programs")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:  # benchmarks/ is not installed with the package
