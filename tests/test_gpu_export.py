@@ -98,3 +98,12 @@ def test_fallback_loader_runs_the_hlo_proto_as_tf_does(hlo_dir):
     call = run_hlo._load_hlo(os.path.join(hlo_dir, "rotation.small"), jax.devices("cpu")[0])
     (out,) = call(data["x"], data["seed"])
     assert run_hlo.agrees(np.asarray(out), data["y0"])
+
+
+def test_gpu_tool_docstring_examples_run():
+    import doctest
+
+    from benchmarks.gpu import common
+
+    for module in (common, run_hlo):
+        assert doctest.testmod(module).failed == 0, module.__name__
