@@ -12,7 +12,7 @@ from __future__ import annotations
 import albumentations as A
 import keras
 
-from benchmarks.harness import Case, keras_layer_fn
+from benchmarks.harness import Case, keras_layer, keras_layer_fn
 from keras_aug import layers
 
 
@@ -46,13 +46,13 @@ CASES = [
     Case(
         "autocontrast",
         keras_aug=_ours(layers.AutoContrast),
-        keras=_keras(keras.layers.AutoContrast),
+        keras=keras_layer("AutoContrast"),
         albumentations=lambda: A.AutoContrast(method="pil", p=1.0),
     ),
     Case(
         "equalization",
         keras_aug=_ours(layers.Equalization),
-        keras=_keras(keras.layers.Equalization),
+        keras=keras_layer("Equalization"),
         albumentations=lambda: A.Equalize(mode="cv", p=1.0),
     ),
     Case(

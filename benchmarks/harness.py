@@ -77,6 +77,21 @@ def keras_layer_fn(layer) -> Callable:
     return lambda images: layer(images, training=True)
 
 
+def keras_layer(name: str, *args, **kwargs) -> Callable[[], Callable] | None:
+    """A factory for ``keras.layers.<name>(*args, **kwargs)`` as a graph function, or None where this Keras lacks it.
+
+    Example:
+    >>> keras_layer("NoSuchLayer") is None
+    True
+    """
+    import keras
+
+    layer_cls = getattr(keras.layers, name, None)
+    if layer_cls is None:
+        return None
+    return lambda: keras_layer_fn(layer_cls(*args, **kwargs))
+
+
 def make_pipeline(fn: Callable, batch: np.ndarray) -> tf.data.Dataset:
     """The endless pipeline every contender runs in."""
     ds = tf.data.Dataset.from_tensors(tf.constant(batch)).repeat()
