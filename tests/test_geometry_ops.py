@@ -174,6 +174,23 @@ def test_fast_warp_matches_tf_kernel(images, interpolation, fill_mode):
             assert diff.max() <= (0 if interpolation == "nearest" else tol)
 
 
+@pytest.mark.parametrize("fill_mode", FILL_MODES)
+@pytest.mark.parametrize("offset", [0.999, -0.001, 0.9985, 0.4])
+def test_fast_warp_weights_that_round_to_one_read_the_next_pixel(fill_mode, offset):
+    # A fraction >= 255.5/256 rounds to a whole pixel: the tap must move to the next column/row (up to
+    # the fill border past the last one) with weight 0. Noise images, so any other pixel is far off.
+    noise = np.random.default_rng(3).integers(0, 256, (2, H, W, 3), dtype=np.uint8)
+    transforms = np.array(
+        [[1, 0, offset, 0, 1, offset, 0, 0], [1, 0, offset, 0, 1, -offset, 0, 0]], np.float32
+    )
+    expected = np.round(tf_kernel(noise.astype(np.float32), transforms, "bilinear", fill_mode, 200.0))
+    got = g.warp(noise, g.transform_to_matrix(transforms), "bilinear", fill_mode, 200.0, kind="affine")
+    diff = np.abs(got.numpy().astype(np.float64) - expected)
+    if fill_mode == "wrap":  # TF clamps at the seam; we wrap periodically
+        diff = diff[:, 1:-1, 1:-1]
+    assert diff.max() <= 1
+
+
 def test_fast_warp_wrap_is_periodic_like_np_roll(images):
     got = g.warp(
         images, g.translation_matrix([3.0, -30.0, 0.0], [-2.0, 5.0, 40.0]), "nearest", "wrap"

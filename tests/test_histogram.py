@@ -105,6 +105,19 @@ def test_clahe_no_clipping_and_rank3():
     np.testing.assert_array_equal(out.numpy()[..., 0], opencv_clahe(image, 0.0, (4, 4)))
 
 
+@pytest.mark.parametrize("size, grid", [((300, 400), (2, 2)), ((2050, 2048), (1, 1))])
+@pytest.mark.parametrize("clip_limit", [0.0, 4.0])
+def test_clahe_large_tiles_and_full_bins_match_opencv(size, grid, clip_limit):
+    # Tile areas of 30,000 and 4.2M pixels (the running counts switch to wider operands at 2**11 and
+    # fall back to a cumsum at 2**22), with one bin holding a whole tile (a constant image).
+    photo = np.resize(skimage.data.camera(), size)
+    constant = np.full(size, 77, np.uint8)
+    batch = np.stack([photo, constant])[..., None]
+    out = run(clahe, "xla", batch, clip_limit, tile_grid_size=grid)
+    for got, image in zip(out[..., 0], batch[..., 0], strict=True):
+        np.testing.assert_array_equal(got, opencv_clahe(image, clip_limit, grid))
+
+
 def test_clahe_single_tile_and_tiny_image():
     image = gray_images(64, 96)[0]
     np.testing.assert_array_equal(

@@ -199,6 +199,23 @@ def _clip_limit_counts(clip_limit: tf.Tensor, tile_area, bins: int = BINS) -> tf
     return tf.cast(tf.where(clip_limit > 0.0, limit, no_clipping), tf.int32)
 
 
+def _residual_bins(residual: tf.Tensor) -> tf.Tensor:
+    """Where OpenCV puts the residual excess: one count each to bins 0, s, 2s, ... (``residual`` of them),
+    ``s = max(256 // residual, 1)``.
+
+    ``bin // s`` is taken in float32 as ``floor((bin + 0.5) / s)``, exact for bins and steps up to 256
+    and ~3x faster than a per-bin integer division on XLA:CPU.
+
+    Example:
+    >>> np.flatnonzero(_residual_bins(tf.constant([3]))).tolist()
+    [0, 85, 170]
+    """
+    step = tf.cast(tf.maximum(BINS // tf.maximum(residual, 1), 1), tf.float32)
+    bins = tf.range(BINS, dtype=tf.float32)
+    quotient = tf.floor((bins + 0.5) * (1.0 / step))
+    return tf.logical_and(tf.equal(quotient * step, bins), quotient < tf.cast(residual, tf.float32))
+
+
 def _clipped_luts(hist: tf.Tensor, clip_limit: tf.Tensor, tile_area) -> tf.Tensor:
     """Clip each histogram, redistribute the excess as OpenCV does, and turn it into a level LUT."""
     limit = _clip_limit_counts(clip_limit, tile_area)[:, None, None]
@@ -206,14 +223,41 @@ def _clipped_luts(hist: tf.Tensor, clip_limit: tf.Tensor, tile_area) -> tf.Tenso
     hist = tf.minimum(hist, limit)
     per_bin = excess // BINS
     residual = excess - per_bin * BINS
-    # The residual goes one count each to bins 0, step, 2*step, ... until it is used up.
-    step = tf.maximum(BINS // tf.maximum(residual, 1), 1)
-    bins = tf.range(BINS)
-    gets_residual = tf.logical_and(tf.equal(bins % step, 0), bins // step < residual)
-    hist = hist + per_bin + tf.cast(gets_residual, tf.int32)
+    hist = hist + per_bin + tf.cast(_residual_bins(residual), tf.int32)
     scale = tf.constant(float(_MAX_LEVEL), tf.float32) / tf.cast(tile_area, tf.float32)
-    cdf = tf.cast(tf.cumsum(hist, axis=-1), tf.float32)
+    cdf = _running_counts(hist, tile_area)
     return tf.cast(tf.clip_by_value(tf.round(cdf * scale), 0.0, float(_MAX_LEVEL)), tf.int32)
+
+
+_BLOCK = 16  # bins per block of the running sum: 256 = 16 blocks of 16
+_EXACT_COUNT = 2**11  # integers below this are exact matmul operands, even as TF32 (11 significant bits)
+_UPPER_ONES = np.triu(np.ones((_BLOCK, _BLOCK), np.float32))  # x @ _UPPER_ONES: running sums of 16
+
+
+def _running_counts(hist: tf.Tensor, total) -> tf.Tensor:
+    """``tf.cumsum(hist, axis=-1)`` of 256-bin int32 counts summing to ``total``, as exact float32.
+
+    XLA:CPU lowers a cumsum to a reduce-window that costs ~4 ns per output; instead each block of 16
+    bins is summed by a matmul with a triangular matrix of ones (blocks of 16, and the block totals by a
+    small cumsum). Operands are split into 11-bit halves, which every float32 matmul (also TF32 on
+    GPUs) multiplies and accumulates exactly while ``total < 2**22``; larger or unknown totals use the
+    cumsum.
+
+    Example:
+    >>> _running_counts(tf.ones([1, 256], tf.int32), 256)[0, -3:].numpy().tolist()
+    [254.0, 255.0, 256.0]
+    """
+    if not isinstance(total, int) or total >= _EXACT_COUNT**2:
+        return tf.cast(tf.cumsum(hist, axis=-1), tf.float32)
+    upper = tf.constant(_UPPER_ONES)
+    blocks = tf.reshape(hist, [-1, _BLOCK])
+    within = tf.matmul(tf.cast(tf.bitwise.bitwise_and(blocks, _EXACT_COUNT - 1), tf.float32), upper)
+    if total >= _EXACT_COUNT:
+        high = tf.cast(tf.bitwise.right_shift(blocks, 11), tf.float32)
+        within = within + tf.matmul(high, upper) * float(_EXACT_COUNT)
+    within = tf.reshape(within, tf.concat([tf.shape(hist)[:-1], [BINS // _BLOCK, _BLOCK]], 0))
+    below = tf.cumsum(tf.cast(within[..., -1], tf.int32), axis=-1, exclusive=True)
+    return tf.reshape(within + tf.cast(below, tf.float32)[..., tf.newaxis], tf.shape(hist))
 
 
 def _packed_neighbour_luts(luts: tf.Tensor, tiles_x: int, tiles_y: int) -> tf.Tensor:

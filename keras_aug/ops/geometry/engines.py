@@ -93,10 +93,12 @@ def _first_taps(coords, length: int, fill_mode: str, nearest: bool):
 def _taps_from_coordinates(x, y, height: int, width: int, fill_mode: str, taps: str, valid=None):
     """Per output pixel: the flat index of its top-left tap in the padded source ``[B, H + 2, W + 2]``.
 
-    ``taps="nearest"`` returns the int32 index of the nearest pixel. ``"fixed"`` returns one int64 code
-    ``index | wx << 32 | wy << 48`` with 8-bit fixed-point weights (one output, so XLA computes the
-    coordinates once). ``"float"`` returns ``(index, weights[..., 2])``. Where ``valid`` (bool, like
-    ``x``) is False the pixel reads the fill border's corner with zero weights: the fill value exactly.
+    ``taps="nearest"`` returns the int32 index of the nearest pixel. ``"fixed"`` returns ``(index,
+    weights)``: the weights in 1/256 steps as one uint16 ``wx | wy << 8`` per pixel; a weight that rounds
+    to 256/256 moves its tap one pixel right (or down) with weight 0, which reads the same value, so
+    both fit in 8 bits (6 bytes a pixel, ~8% faster than one int64 code). ``"float"`` returns ``(index,
+    weights[..., 2])``. Where ``valid`` (bool, like ``x``) is False the pixel reads the fill border's
+    corner with zero weights: the fill value exactly.
     """
     batch = tf.shape(x)[0]
     if valid is not None:
@@ -111,10 +113,13 @@ def _taps_from_coordinates(x, y, height: int, width: int, fill_mode: str, taps: 
         return index
     if taps == "float":
         return index, tf.stack([wx, wy], axis=-1)
-    wx = tf.cast(wx * _FIXED_ONE + 0.5, tf.int64)
-    wy = tf.cast(wy * _FIXED_ONE + 0.5, tf.int64)
-    weights = tf.bitwise.bitwise_or(tf.bitwise.left_shift(wx, 32), tf.bitwise.left_shift(wy, 48))
-    return tf.bitwise.bitwise_or(tf.cast(index, tf.int64), weights)
+    wx, wy = _fixed(wx), _fixed(wy)  # 0..256
+    index = index + tf.bitwise.right_shift(wx, 8) + tf.bitwise.right_shift(wy, 8) * (width + 2)
+    low = _FIXED_ONE - 1
+    weights = tf.bitwise.bitwise_or(
+        tf.bitwise.bitwise_and(wx, low), tf.bitwise.left_shift(tf.bitwise.bitwise_and(wy, low), 8)
+    )
+    return index, tf.cast(weights, tf.uint16)
 
 
 def _pad_one(images: tf.Tensor, fill) -> tf.Tensor:
@@ -126,7 +131,8 @@ def _source(images, fill_value, layout: str):
     """The fill-padded source every engine reads: a one-pixel border of ``fill_value``, so no tap needs a bounds check.
 
     uint8 with 1-4 channels (:func:`_packable`): int32 packed pixels ``[B, H + 2, W + 2]`` (``layout="grid"``),
-    flattened (``"flat"``), or flattened int64 pairs of each pixel and its right neighbour (``"pairs"``).
+    flattened (``"flat"``), or flattened int64 pairs of each pixel and its right neighbour (``"pairs"``,
+    followed by ``W + 2`` more, so a tap moved down by a rounded-up weight stays in range).
     Other images: ``[B, H + 2, W + 2, C]`` in the compute dtype (``"grid"``) or ``[B * (H + 2) * (W + 2), C]``.
     """
     if not _packable(images):
@@ -145,7 +151,8 @@ def _source(images, fill_value, layout: str):
         return flat
     right = tf.concat([flat[1:], flat[:1]], axis=0)
     low = tf.bitwise.bitwise_and(tf.cast(flat, tf.int64), 0xFFFFFFFF)
-    return tf.bitwise.bitwise_or(low, tf.bitwise.left_shift(tf.cast(right, tf.int64), 32))
+    pairs = tf.bitwise.bitwise_or(low, tf.bitwise.left_shift(tf.cast(right, tf.int64), 32))
+    return tf.pad(pairs, [[0, images.shape[2] + 2]])
 
 
 def _lerp_lanes(a: tf.Tensor, b: tf.Tensor, w: tf.Tensor) -> tf.Tensor:
@@ -166,11 +173,10 @@ def _split_pair(pair: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
 
 
 @xla_unit
-def _blend_packed(pairs, code, padded_width: int):
+def _blend_packed(pairs, index, weights, padded_width: int):
     """Bilinear blend of packed uint8 pixels: two int64 gathers and integer arithmetic per output pixel."""
-    index = tf.cast(tf.bitwise.bitwise_and(code, 0xFFFFFFFF), tf.int32)
-    wx = tf.cast(tf.bitwise.bitwise_and(tf.bitwise.right_shift(code, 32), 0xFFFF), tf.int32)
-    wy = tf.cast(tf.bitwise.right_shift(code, 48), tf.int32)
+    weights = tf.cast(weights, tf.int32)
+    wx, wy = tf.bitwise.bitwise_and(weights, _FIXED_ONE - 1), tf.bitwise.right_shift(weights, 8)
     a, b = _split_pair(tf.gather(pairs, index))
     c, d = _split_pair(tf.gather(pairs, index + padded_width))
     (al, ah), (bl, bh), (cl, ch), (dl, dh) = (_split_lanes(v) for v in (a, b, c, d))
@@ -244,7 +250,7 @@ def _resample(images, taps_for, interpolation: str, fill_value) -> tf.Tensor:
         if nearest:
             packed = _gather_packed(source, taps_for("nearest"))
         else:
-            packed = _blend_packed(source, taps_for("fixed"), padded_width)
+            packed = _blend_packed(source, *taps_for("fixed"), padded_width)
         return _unpack_channels(packed, images.shape[-1])
     source = _source(images, fill_value, "flat")
     if nearest:
