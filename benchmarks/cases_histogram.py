@@ -53,6 +53,7 @@ CASES = [
         "clahe_gray",
         keras_aug=_keras_aug_clahe,
         keras=_keras_clahe,
+        keras_in_model=False,
         albumentations=lambda: A.CLAHE(clip_limit=(4, 4), p=1.0),
         channels=1,
     ),
@@ -60,6 +61,7 @@ CASES = [
         "clahe_rgb",
         keras_aug=_keras_aug_clahe,
         keras=_keras_clahe,
+        keras_in_model=False,
         albumentations=lambda: A.CLAHE(clip_limit=(4, 4), p=1.0),
     ),
     Case(

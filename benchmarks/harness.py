@@ -4,6 +4,10 @@ Each contender runs in the same ``tf.data`` pipeline: a batch of ``uint8`` image
 ``.map(fn, num_parallel_calls=AUTOTUNE)``, ``.prefetch``. albumentations runs through
 ``tf.numpy_function`` looping over the batch. Contenders are timed one pipeline at a time, in
 alternating rounds, and the best round is kept.
+
+Placement ``"model"`` times the other way to use a layer: inside a model compiled with XLA, i.e. one
+``tf.function(jit_compile=True)`` program calling the contender on a batch, fed from a ``tf.data``
+pipeline that only prefetches the batch (:func:`time_program`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ class Case:
     channels: int = 3
     size: int = 224
     dtype: str = "uint8"  # or "uint16": the smooth batch spread over 0..65535
+    # False where the Keras 3 layer compiled as one XLA program exhausts memory (its CLAHE asks for GiBs)
+    keras_in_model: bool = True
 
 
 def sample_batch(
@@ -98,6 +104,63 @@ def make_pipeline(fn: Callable, batch: np.ndarray) -> tf.data.Dataset:
     return ds.map(fn, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
+def make_feed(batch: np.ndarray) -> tf.data.Dataset:
+    """The endless pipeline that feeds a compiled program: the batch, prefetched, nothing mapped."""
+    return tf.data.Dataset.from_tensors(tf.constant(batch)).repeat().prefetch(tf.data.AUTOTUNE)
+
+
+def compile_program(fn: Callable, batch: np.ndarray, optional: bool = False) -> Callable | None:
+    """``fn`` as one XLA program (``tf.function(jit_compile=True)``), compiled on ``batch``. When XLA
+    cannot compile it (e.g. Keras 3's ImageProjectiveTransformV3 has no XLA kernel): ``None`` if
+    ``optional``, else the error.
+
+    Example:
+    >>> program = compile_program(lambda images: images + 1, np.zeros([1, 2, 2, 1], np.uint8))
+    >>> int(program(tf.zeros([1, 2, 2, 1], tf.uint8))[0, 0, 0, 0])
+    1
+    """
+    program = tf.function(fn, jit_compile=True)
+    try:
+        program(tf.constant(batch))
+    except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError, NotImplementedError):
+        if optional:
+            return None
+        raise
+    return program
+
+
+def _run_program(program: Callable, iterator, num_batches: int, max_seconds: float) -> int:
+    """Run ``program`` on up to ``num_batches`` batches, stopping once ``max_seconds`` have passed
+    (at least one batch); returns how many ran."""
+    start, done = time.perf_counter(), 0
+    while done < num_batches and (done == 0 or time.perf_counter() - start <= max_seconds):
+        out = program(next(iterator))
+        tf.nest.map_structure(lambda t: t.numpy(), out)  # wait for the result (async devices)
+        done += 1
+    return done
+
+
+def program_images_per_second(
+    program: Callable, batch: np.ndarray, num_batches: int, max_seconds: float = 5.0
+) -> float:
+    """Run a compiled ``program`` on ``num_batches`` prefetched batches (after 3 warm-up batches);
+    return images/s. A program slower than ``max_seconds`` for the lot is timed on fewer batches
+    (Keras 3's layers as one XLA program can take seconds per batch).
+
+    Example:
+    >>> batch = np.zeros([2, 4, 4, 1], np.uint8)
+    >>> program_images_per_second(compile_program(lambda images: images, batch), batch, 2) > 0
+    True
+    """
+    iterator = iter(make_feed(batch))
+    _run_program(program, iterator, 3, max_seconds)
+    start = time.perf_counter()
+    done = _run_program(program, iterator, num_batches, max_seconds)
+    rate = done * len(batch) / (time.perf_counter() - start)
+    del iterator
+    return rate
+
+
 def images_per_second(iterator, batch_size: int, num_batches: int) -> float:
     """Pull ``num_batches`` batches from a running pipeline and return images/s."""
     start = time.perf_counter()
@@ -118,20 +181,50 @@ def time_contender(fn: Callable, batch: np.ndarray, num_batches: int) -> float:
     return rate
 
 
-def run_case(case: Case, batch_size: int = 32, num_batches: int = 20, rounds: int = 3) -> dict:
+PLACEMENTS = ("data", "model", "both")
+
+
+def _timers(case: Case, batch: np.ndarray, placement: str) -> dict:
+    """``{contender: timer(num_batches) -> images/s}``; model contenders are named ``"<name>@model"``.
+
+    albumentations runs only in tf.data (it is not a TF op); a Keras 3 layer XLA cannot compile is left out.
+    """
+    makers = {"keras_aug": case.keras_aug, "keras": case.keras}
+    timers = {}
+    if placement in ("data", "both"):
+        for name, make in makers.items():
+            if make is not None:
+                fn = make()
+                timers[name] = lambda n, fn=fn: time_contender(fn, batch, n)
+        if case.albumentations is not None:
+            fn = albumentations_fn(case.albumentations())
+            timers["albumentations"] = lambda n, fn=fn: time_contender(fn, batch, n)
+    if placement in ("model", "both"):
+        if not case.keras_in_model:
+            makers["keras"] = None
+        for name, make in makers.items():
+            program = compile_program(make(), batch, optional=name != "keras_aug") if make else None
+            if program is not None:
+                timers[f"{name}@model"] = lambda n, p=program: program_images_per_second(p, batch, n)
+    return timers
+
+
+def run_case(
+    case: Case, batch_size: int = 32, num_batches: int = 20, rounds: int = 3, placement: str = "data"
+) -> dict:
     """Time every available contender of ``case``; returns ``{contender: images/s}``.
 
-    Contenders take turns for ``rounds`` rounds and the best round counts, so a burst of load on a
-    shared machine hurts every contender alike.
+    ``placement``: ``"data"`` (each contender mapped over a ``tf.data`` pipeline), ``"model"`` (each
+    TF contender as one XLA program, keys ``"<name>@model"``) or ``"both"``. Contenders take turns for
+    ``rounds`` rounds and the best round counts, so a burst of load on a shared machine hurts every
+    contender alike.
     """
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
     batch = sample_batch(batch_size, case.size, case.channels, dtype=case.dtype)
-    fns = {"keras_aug": case.keras_aug()}
-    if case.keras is not None:
-        fns["keras"] = case.keras()
-    if case.albumentations is not None:
-        fns["albumentations"] = albumentations_fn(case.albumentations())
-    best = dict.fromkeys(fns, 0.0)
+    timers = _timers(case, batch, placement)
+    best = dict.fromkeys(timers, 0.0)
     for _ in range(rounds):
-        for name, fn in fns.items():
-            best[name] = max(best[name], time_contender(fn, batch, num_batches))
+        for name, timer in timers.items():
+            best[name] = max(best[name], timer(num_batches))
     return best

@@ -1,6 +1,10 @@
 """Print images/s and ratios for keras_aug, Keras 3 and albumentations, side by side, from one run.
 
-Usage: ``python -m benchmarks.run [--only NAME ...] [--batches N] [--rounds N] [--markdown FILE]``
+Usage: ``python -m benchmarks.run [--only NAME ...] [--batches N] [--rounds N] [--placement data|model|both]
+[--markdown FILE]``
+
+``--placement model`` times each TF contender as one ``tf.function(jit_compile=True)`` program (a layer
+inside a model compiled with XLA) instead of ``dataset.map``; ``both`` prints both and their ratio.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf
 
-from benchmarks.harness import Case, run_case
+from benchmarks.harness import PLACEMENTS, Case, run_case
 
 
 def all_cases() -> list[Case]:
@@ -40,9 +44,32 @@ def format_row(case: Case, result: dict) -> str:
     return "| " + " | ".join([*cells, _ratio(ka, k), _ratio(ka, al)]) + " |"
 
 
+def _rate(value: float | None) -> str:
+    return f"{value:,.0f}" if value else "n/a"
+
+
+def format_placement_row(case: Case, result: dict) -> str:
+    """A ``--placement model|both`` row: each TF contender in tf.data and as one XLA program.
+
+    Example:
+    >>> format_placement_row(Case("x", keras_aug=None), {"keras_aug": 100.0, "keras_aug@model": 50.0})
+    '| x | 100 | 50 | 0.50x | n/a | n/a | n/a | n/a |'
+    """
+    ka, ka_model = result.get("keras_aug"), result.get("keras_aug@model")
+    k, k_model = result.get("keras"), result.get("keras@model")
+    cells = [_rate(ka), _rate(ka_model), _ratio(ka_model, ka) if ka_model else "n/a"]
+    cells += [_rate(k), _rate(k_model), _ratio(k_model, k) if k_model else "n/a"]
+    return "| " + " | ".join([case.name, *cells, _rate(result.get("albumentations"))]) + " |"
+
+
 HEADER = (
     "| case | keras_aug img/s | Keras 3 img/s | albumentations img/s | vs Keras 3 | vs albumentations |\n"
     "|---|---:|---:|---:|---:|---:|"
+)
+PLACEMENT_HEADER = (
+    "| case | keras_aug tf.data | keras_aug model | model/data | Keras 3 tf.data | Keras 3 model | model/data "
+    "| albumentations tf.data |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
@@ -67,17 +94,26 @@ def main(argv=None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--batches", type=int, default=20, help="batches timed per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--placement",
+        choices=PLACEMENTS,
+        default="data",
+        help="data: dataset.map(layer); model: one jit_compile=True program per batch; both: both and the ratio",
+    )
     parser.add_argument("--markdown", help="also append the table to this file")
     args = parser.parse_args(argv)
     cases = [c for c in all_cases() if not args.only or c.name in args.only]
+    by_placement = args.placement != "data"
     lines = [
-        f"Machine: {describe_machine()}; batch {args.batch_size}, best of {args.rounds} rounds",
+        f"Machine: {describe_machine()}; batch {args.batch_size}, best of {args.rounds} rounds"
+        + (f", placement {args.placement}" if by_placement else ""),
         "",
-        HEADER,
+        PLACEMENT_HEADER if by_placement else HEADER,
     ]
     print("\n".join(lines), flush=True)
     for case in cases:
-        row = format_row(case, run_case(case, args.batch_size, args.batches, args.rounds))
+        result = run_case(case, args.batch_size, args.batches, args.rounds, args.placement)
+        row = format_placement_row(case, result) if by_placement else format_row(case, result)
         print(row, flush=True)
         lines.append(row)
     if args.markdown:
