@@ -12,10 +12,15 @@ runs in a fresh Python process on one ``[1, size, size, channels]`` image:
 4. the peak is ``VmHWM`` after the call minus ``VmRSS`` before it: every byte the call held at its
    worst moment, the returned image included (so the floor is 1x the image).
 
-The child runs with ``TF_ENABLE_ONEDNN_OPTS=0``: with oneDNN on (TF's default on x86), TF's CPU
-allocator keeps freed memory in a pool that is never given back, so after the warm-up the call reuses
-the pool and RSS does not move (the pool itself grows to at least the peak measured here). XLA units do
-not use oneDNN, so the ops and their results are the same.
+The child runs with two allocator settings, without which freed memory stays resident and the call
+reuses what the warm-up left (RSS then hardly moves, and the peak reads far too low):
+
+- ``TF_ENABLE_ONEDNN_OPTS=0``: with oneDNN on (TF's default on x86), TF's CPU allocator keeps freed
+  memory in a pool that is never given back (the pool grows to at least the peak measured here). XLA
+  units do not use oneDNN, so the ops and their results are the same.
+- ``MALLOC_MMAP_THRESHOLD_=65536``: glibc then maps every block of 64 KiB or more on its own and unmaps
+  it when freed (by default the threshold grows to 32 MiB as blocks are freed, and smaller blocks are
+  kept in the heap for reuse).
 
 The input image is a smooth random image (:func:`benchmarks.harness.sample_batch`); ``float32`` images
 hold the same values as ``uint8`` (0..255, the layers' default ``value_range``).
@@ -116,8 +121,10 @@ def measure_in_subprocess(name: str, size: int, dtype: str = "uint8", timeout: f
     """
     command = [sys.executable, "-m", "benchmarks.memory", "--child", name, "--size", str(size)]
     command += ["--dtype", dtype]
-    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0"}
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0", "MALLOC_MMAP_THRESHOLD_": "65536"}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this checkout's keras_aug
+    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=root)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         error = (done.stderr.strip().splitlines() or ["no output"])[-1]
