@@ -219,7 +219,7 @@ def elastic_lattice(seed, batch_size, height, width, sigma: float) -> tf.Tensor:
 
     Example:
     >>> elastic_lattice(tf.constant([1, 2]), 2, 32, 48, sigma=4.0).shape
-    TensorShape([2, 2, 14, 48])
+    TensorShape([2, 2, 16, 48])
     """
     sigma = _check_sigma(sigma)
     seed = tf.convert_to_tensor(seed)
