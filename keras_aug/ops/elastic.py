@@ -236,7 +236,9 @@ def elastic_remap(
     fill_mode: str = "reflect",
     fill_value: float = 0.0,
 ) -> tf.Tensor:
-    """Remap ``images`` ``[B, H, W, C]`` (or one ``[H, W, C]`` image, ``lattice`` still batched) by the field of an :func:`elastic_lattice` scaled by ``alpha``.
+    """Remap ``images`` ``[B, H, W, C]`` by the field of an :func:`elastic_lattice` scaled by ``alpha``.
+
+    One ``[H, W, C]`` image is accepted too (``lattice`` stays batched, with one sample).
 
     The same result as :func:`remap` with :func:`elastic_coordinates` (same seed, ``alpha`` and
     ``sigma``); images larger than :data:`~keras_aug.ops.geometry.engines.BAND_PIXELS` pixels are
