@@ -83,19 +83,32 @@ class RandomElasticTransform(BaseAugmentation):
         return {"alpha": 0.0}  # a zero field is an exact identity
 
     def derive_params(self, params, images) -> dict:
+        # The lattice, not the full-resolution coordinates: large images then remap band by band.
         shape = tf.shape(images)
-        x, y = elastic.elastic_coordinates(
-            params["field_seed"], shape[0], shape[1], shape[2], params["alpha"], self.sigma
-        )
-        return {**params, "x": x, "y": y}
+        lattice = elastic.elastic_lattice(params["field_seed"], shape[0], shape[1], shape[2], self.sigma)
+        return {**params, "lattice": lattice}
 
     def augment_images(self, images, params):
-        return elastic.remap(
-            images, params["x"], params["y"], self.interpolation, self.fill_mode, self.fill_value
+        return elastic.elastic_remap(
+            images,
+            params["lattice"],
+            params["alpha"],
+            self.sigma,
+            self.interpolation,
+            self.fill_mode,
+            self.fill_value,
         )
 
     def augment_masks(self, masks, params):
-        return elastic.remap(masks, params["x"], params["y"], "nearest", self.fill_mode, self.mask_fill_value)
+        return elastic.elastic_remap(
+            masks,
+            params["lattice"],
+            params["alpha"],
+            self.sigma,
+            "nearest",
+            self.fill_mode,
+            self.mask_fill_value,
+        )
 
     def get_config(self) -> dict:
         return {

@@ -28,6 +28,7 @@ import tensorflow as tf
 from keras_aug.ops import _utils
 from keras_aug.ops import random as krandom
 from keras_aug.ops.geometry import remap
+from keras_aug.ops.geometry.engines import remap_rows
 from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import check_number, check_values
 
@@ -160,6 +161,20 @@ def _coordinates_from_rows(smoothed_rows, alpha, height, sigma: float):
     return cols + dx, rows + dy
 
 
+@_jit_stage
+def _band_coordinates(smoothed_rows, alpha, start, rows: int, sigma: float):
+    """:func:`_coordinates_from_rows` for the output rows ``start .. start + rows`` (``start`` and ``rows``
+    multiples of the lattice stride): the lattice rows they read, smoothed along y, scaled, plus the grid."""
+    weights, _ = _lattice_weights(sigma, lattice_stride(sigma))
+    taps, stride = weights.shape
+    count = -(-rows // stride) + taps - 1
+    lattice = tf.slice(smoothed_rows, tf.stack([0, 0, start // stride, 0]), [-1, -1, count, -1])
+    field = _smooth_second_last_axis(lattice, weights, rows) * alpha[:, tf.newaxis, tf.newaxis, tf.newaxis]
+    cols = tf.range(tf.shape(field)[-1], dtype=tf.float32)[tf.newaxis, tf.newaxis, :]
+    out_rows = tf.cast(start + tf.range(rows), tf.float32)[tf.newaxis, :, tf.newaxis]
+    return cols + field[:, 0], out_rows + field[:, 1]
+
+
 def _field_inputs(seed, batch_size, height, width, alpha, sigma):
     sigma = _check_sigma(sigma)
     seed = tf.convert_to_tensor(seed)
@@ -194,6 +209,60 @@ def elastic_coordinates(seed, batch_size, height, width, alpha, sigma: float) ->
     TensorShape([2, 32, 48])
     """
     return _coordinates_from_rows(*_field_inputs(seed, batch_size, height, width, alpha, sigma))
+
+
+def elastic_lattice(seed, batch_size, height, width, sigma: float) -> tf.Tensor:
+    """The random field of :func:`elastic_coordinates` before its last pass: the noise lattice smoothed
+    along x only, ``[batch_size, 2, lattice_rows, width]`` (about ``1 / lattice_stride(sigma)`` of the
+    field's size). :func:`elastic_remap` finishes it band by band, so a large image never holds the
+    full-resolution coordinates; masks and images remapped from one lattice move alike.
+
+    Example:
+    >>> elastic_lattice(tf.constant([1, 2]), 2, 32, 48, sigma=4.0).shape
+    TensorShape([2, 2, 16, 48])
+    """
+    sigma = _check_sigma(sigma)
+    seed = tf.convert_to_tensor(seed)
+    batch_size, height, width = (tf.convert_to_tensor(v, tf.int32) for v in (batch_size, height, width))
+    return _smooth_rows(_noise(seed, batch_size, height, width, sigma), width, sigma)
+
+
+def elastic_remap(
+    images,
+    lattice,
+    alpha,
+    sigma: float,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Remap ``images`` ``[B, H, W, C]`` by the field of an :func:`elastic_lattice` scaled by ``alpha``.
+
+    One ``[H, W, C]`` image is accepted too (``lattice`` stays batched, with one sample).
+
+    The same result as :func:`remap` with :func:`elastic_coordinates` (same seed, ``alpha`` and
+    ``sigma``); images larger than :data:`~keras_aug.ops.geometry.engines.BAND_PIXELS` pixels are
+    remapped in bands of rows (:func:`~keras_aug.ops.geometry.engines.remap_rows`), each band's
+    coordinates finished from the lattice just before it is read.
+
+    Example:
+    >>> lattice = elastic_lattice(tf.constant([0, 1]), 2, 32, 48, sigma=4.0)
+    >>> elastic_remap(tf.zeros([2, 32, 48, 3], tf.uint8), lattice, 34.0, 4.0).shape
+    TensorShape([2, 32, 48, 3])
+    """
+    sigma = _check_sigma(sigma)
+    images, single = _utils.to_batch(images)
+    shape = tf.shape(images)
+    alpha = _utils.batch_vector(check_values(alpha, "alpha"), shape[0], name="alpha")
+
+    def coordinates(start, rows):
+        if start is None:
+            return _coordinates_from_rows(lattice, alpha, shape[1], sigma)
+        return _band_coordinates(lattice, alpha, start, rows, sigma)
+
+    stride = lattice_stride(sigma)
+    out = remap_rows(images, coordinates, interpolation, fill_mode, fill_value, multiple=stride)
+    return _utils.from_batch(out, single)
 
 
 @_jit_stage
@@ -257,5 +326,6 @@ def elastic_transform(
     fill_mode = _utils.check_choice("fill_mode", fill_mode, _utils.FILL_MODES)
     images, single = _utils.to_batch(images)
     shape = tf.shape(images)
-    x, y = elastic_coordinates(seed, shape[0], shape[1], shape[2], alpha, sigma)
-    return _utils.from_batch(remap(images, x, y, interpolation, fill_mode, fill_value), single)
+    lattice = elastic_lattice(seed, shape[0], shape[1], shape[2], sigma)
+    out = elastic_remap(images, lattice, alpha, sigma, interpolation, fill_mode, fill_value)
+    return _utils.from_batch(out, single)

@@ -8,7 +8,8 @@
 
 The engines share one tap rule (:func:`_first_taps`) and one fill-padded source (:func:`_source`: a
 one-pixel border of the fill value, so no tap needs a bounds check), and blend packed uint8 pixels in
-fixed point.
+fixed point. Images larger than :data:`BAND_PIXELS` are warped in bands of output rows
+(:func:`band_rows`), so that per-pixel taps exist for one band at a time.
 """
 
 from __future__ import annotations
@@ -42,22 +43,90 @@ from keras_aug.validation import check_per_sample
 _FIXED_ONE = 256  # bilinear weights in 1/256 steps
 _LANES = 0x00FF00FF
 
+# Per output pixel the engines hold a tap index and weights (6 bytes), a packed pixel (4) and, for remap, two float
+# coordinates (8): several times the bytes of a uint8 image, which matters at 4096 x 4096. Large images
+# are therefore warped in bands of output rows, one band after the other, so those per-pixel arrays
+# exist for one band at a time; the small-image path (one band) is unchanged. Every output pixel is
+# computed by the same arithmetic either way, so the results are identical.
+
+#: Images with more pixels than this (static height x width) are warped in bands of about as many pixels.
+BAND_PIXELS = 1 << 20
+
+
+def band_rows(height, width, multiple: int = 1) -> int | None:
+    """Output rows per band for a ``height x width`` image (a multiple of ``multiple``), or None for one band.
+
+    Images up to :data:`BAND_PIXELS` pixels, and images whose size is unknown at trace time, are one band.
+
+    Example:
+    >>> band_rows(224, 224) is None, band_rows(4096, 4096)
+    (True, 256)
+    """
+    if height is None or width is None or height * width <= BAND_PIXELS:
+        return None
+    rows = -(-max(BAND_PIXELS // width, 1) // multiple) * multiple
+    return rows if rows < height else None
+
+
+def _separable_band_rows(images: tf.Tensor) -> int | None:
+    """Bands for the separable engines (shift, scale) only where their per-pixel arrays outweigh the
+    output: packed uint8 (int32/int64 per pixel). Other dtypes hold just the source and the output, so
+    bands would only add their concatenation (measured: 2x -> 3x the image for float32)."""
+    return band_rows(images.shape[1], images.shape[2]) if _packable(images) else None
+
+
+def in_bands(band, height: int, rows: int, multiple: int = 1) -> tf.Tensor:
+    """Concatenate ``band(start)`` (the output rows ``start .. start + rows``, ``[B, rows, ...]``) over the
+    image's ``height`` rows, each band after the previous one (a control dependency, so a graph does
+    not run them side by side). Every band has ``rows`` rows and starts at a multiple of ``multiple``
+    (``rows`` is one too): the last one at the first such row from which it reaches the bottom; of it,
+    the rows the previous band already made and those past the bottom are dropped.
+
+    Example:
+    >>> in_bands(lambda start: tf.range(start, start + 2)[tf.newaxis], 5, 2).numpy().tolist()
+    [[0, 1, 2, 3, 4]]
+    """
+    starts = list(range(0, height - rows, rows))
+    last = -(-(height - rows) // multiple) * multiple
+    outputs = []
+    for start in [*starts, last]:
+        with tf.control_dependencies(outputs[-1:]):
+            outputs.append(band(start))
+    outputs[-1] = outputs[-1][:, starts[-1] + rows - last : height - last]
+    return tf.concat(outputs, axis=1)
+
+
+def _output_rows(height: int, start=None, rows: int | None = None) -> tf.Tensor:
+    """Output row numbers ``[1, n, 1]`` (float32): all ``height`` rows, or the band ``start .. start + rows``."""
+    if start is None:
+        return tf.range(height, dtype=tf.float32)[tf.newaxis, :, tf.newaxis]
+    return tf.cast(start + tf.range(rows), tf.float32)[tf.newaxis, :, tf.newaxis]
+
+
+def _band_of(values: tf.Tensor, start=None, rows: int | None = None) -> tf.Tensor:
+    """Rows ``start .. start + rows`` of ``[B, H, ...]`` values (all of them when ``start`` is None)."""
+    if start is None:
+        return values
+    begin = tf.stack([0, start] + [0] * (values.shape.rank - 2))
+    return tf.slice(values, begin, [-1, rows] + [-1] * (values.shape.rank - 2))
+
 
 @xla_unit
-def _affine_taps(images, matrices, fill_mode: str, taps: str):
-    """Tap indices (and weights) of every output pixel of an affine warp; see :func:`_taps_from_coordinates`."""
+def _affine_taps(images, matrices, fill_mode: str, taps: str, start=None, rows: int | None = None):
+    """Tap indices (and weights) of every output pixel of an affine warp (or of the output rows
+    ``start .. start + rows``); see :func:`_taps_from_coordinates`."""
     height, width = images.shape[1], images.shape[2]
     m = tf.reshape(matrices, [-1, 9])
     a = [m[:, i, tf.newaxis, tf.newaxis] for i in range(6)]
     out_x = tf.range(width, dtype=tf.float32)[tf.newaxis, tf.newaxis, :]
-    out_y = tf.range(height, dtype=tf.float32)[tf.newaxis, :, tf.newaxis]
+    out_y = _output_rows(height, start, rows)
     x = a[0] * out_x + a[1] * out_y + a[2]
     y = a[3] * out_x + a[4] * out_y + a[5]
     return _taps_from_coordinates(x, y, height, width, fill_mode, taps)
 
 
 @xla_unit
-def _projective_taps(images, matrices, fill_mode: str, taps: str):
+def _projective_taps(images, matrices, fill_mode: str, taps: str, start=None, rows: int | None = None):
     """Tap codes of a projective warp: per output pixel ``((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k)``
     with ``k = c0 x + c1 y + 1`` (the matrix divided by its last entry, as TF's kernel reads it); pixels
     where ``k = 0`` or a coordinate is not finite read the fill value."""
@@ -65,7 +134,7 @@ def _projective_taps(images, matrices, fill_mode: str, taps: str):
     t = matrix_to_transform(matrices)
     a = [t[:, i, tf.newaxis, tf.newaxis] for i in range(8)]
     out_x = tf.range(width, dtype=tf.float32)[tf.newaxis, tf.newaxis, :]
-    out_y = tf.range(height, dtype=tf.float32)[tf.newaxis, :, tf.newaxis]
+    out_y = _output_rows(height, start, rows)
     k = a[6] * out_x + a[7] * out_y + 1.0
     safe_k = tf.where(k == 0.0, tf.ones_like(k), k)
     x = (a[0] * out_x + a[1] * out_y + a[2]) / safe_k
@@ -75,7 +144,8 @@ def _projective_taps(images, matrices, fill_mode: str, taps: str):
 
 
 @xla_unit
-def _coordinate_taps(images, x, y, fill_mode: str, taps: str):
+def _coordinate_taps(images, x, y, fill_mode: str, taps: str, start=None, rows: int | None = None):
+    x, y = _band_of(x, start, rows), _band_of(y, start, rows)
     return _taps_from_coordinates(x, y, images.shape[1], images.shape[2], fill_mode, taps)
 
 
@@ -172,13 +242,34 @@ def _split_pair(pair: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return low, tf.cast(tf.bitwise.right_shift(pair, 32), tf.int32)
 
 
+def _split_weights(weights: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """``(wx, wy)`` in 1/256 steps from the uint16 ``wx | wy << 8`` of :func:`_taps_from_coordinates`."""
+    weights = tf.cast(weights, tf.int32)
+    return tf.bitwise.bitwise_and(weights, _FIXED_ONE - 1), tf.bitwise.right_shift(weights, 8)
+
+
 @xla_unit
 def _blend_packed(pairs, index, weights, padded_width: int):
     """Bilinear blend of packed uint8 pixels: two int64 gathers and integer arithmetic per output pixel."""
-    weights = tf.cast(weights, tf.int32)
-    wx, wy = tf.bitwise.bitwise_and(weights, _FIXED_ONE - 1), tf.bitwise.right_shift(weights, 8)
+    wx, wy = _split_weights(weights)
     a, b = _split_pair(tf.gather(pairs, index))
     c, d = _split_pair(tf.gather(pairs, index + padded_width))
+    return _bilinear_packed(a, b, c, d, wx, wy)
+
+
+@xla_unit
+def _blend_packed_flat(flat, index, weights, padded_width: int):
+    """:func:`_blend_packed` reading the flat packed source: four int32 gathers instead of two int64
+    ones, from a source of half the bytes (the banded path for large images). A tap moved one pixel by
+    a weight rounded up to 256/256 may read past the last pixel with weight 0: XLA clamps the index."""
+    wx, wy = _split_weights(weights)
+    a, b = tf.gather(flat, index), tf.gather(flat, index + 1)
+    c, d = tf.gather(flat, index + padded_width), tf.gather(flat, index + padded_width + 1)
+    return _bilinear_packed(a, b, c, d, wx, wy)
+
+
+def _bilinear_packed(a, b, c, d, wx, wy) -> tf.Tensor:
+    """Fixed-point bilinear blend of packed pixels: top-left ``a``, top-right ``b``, bottom ``c``, ``d``."""
     (al, ah), (bl, bh), (cl, ch), (dl, dh) = (_split_lanes(v) for v in (a, b, c, d))
     top_l, top_h = _lerp_lanes(al, bl, wx), _lerp_lanes(ah, bh, wx)
     bottom_l, bottom_h = _lerp_lanes(cl, dl, wx), _lerp_lanes(ch, dh, wx)
@@ -230,21 +321,34 @@ def _packable(images: tf.Tensor) -> bool:
 def _affine_engine(images, matrices, interpolation: str, fill_mode: str, fill_value) -> tf.Tensor:
     """Affine matrices (six entries read): one tap code per output pixel, packed fixed point for uint8."""
     return _resample(
-        images, lambda taps: _affine_taps(images, matrices, fill_mode, taps), interpolation, fill_value
+        images,
+        lambda taps, *band: _affine_taps(images, matrices, fill_mode, taps, *band),
+        interpolation,
+        fill_value,
     )
 
 
 def _projective_engine(images, matrices, interpolation: str, fill_mode: str, fill_value) -> tf.Tensor:
     """Any matrices (all nine entries read): per-pixel source coordinates, then the affine engine's taps and blend."""
     return _resample(
-        images, lambda taps: _projective_taps(images, matrices, fill_mode, taps), interpolation, fill_value
+        images,
+        lambda taps, *band: _projective_taps(images, matrices, fill_mode, taps, *band),
+        interpolation,
+        fill_value,
     )
 
 
 def _resample(images, taps_for, interpolation: str, fill_value) -> tf.Tensor:
-    """Gather and blend with the taps ``taps_for(kind)`` computes: packed fixed point for uint8, else float."""
+    """Gather and blend with the taps ``taps_for(kind)`` computes: packed fixed point for uint8, else float.
+
+    ``taps_for(kind, start, rows)`` computes the taps of the output rows ``start .. start + rows``:
+    large images (:func:`band_rows`) are resampled band by band (:func:`_resample_bands`).
+    """
     nearest = interpolation == "nearest"
     padded_width = images.shape[2] + 2
+    rows = band_rows(images.shape[1], images.shape[2])
+    if rows is not None:
+        return _resample_bands(images, taps_for, nearest, fill_value, rows)
     if _packable(images):
         source = _source(images, fill_value, "flat" if nearest else "pairs")
         if nearest:
@@ -257,6 +361,28 @@ def _resample(images, taps_for, interpolation: str, fill_value) -> tf.Tensor:
         return _gather_float(source, taps_for("nearest"), images.dtype)
     index, weights = taps_for("float")
     return _blend_float(source, index, weights, padded_width, images.dtype)
+
+
+def _resample_bands(images, taps_for, nearest: bool, fill_value, rows: int, multiple: int = 1) -> tf.Tensor:
+    """:func:`_resample` one band of ``rows`` output rows at a time: the fill-padded source is built once
+    (uint8: flat packed pixels, half the bytes of the pair layout), taps, blend and unpacking per band."""
+    padded_width = images.shape[2] + 2
+    source = _source(images, fill_value, "flat")
+
+    def band(start: int) -> tf.Tensor:
+        start = tf.constant(start, tf.int32)
+        if _packable(images):
+            if nearest:
+                packed = _gather_packed(source, taps_for("nearest", start, rows))
+            else:
+                packed = _blend_packed_flat(source, *taps_for("fixed", start, rows), padded_width)
+            return _unpack_channels(packed, images.shape[-1])
+        if nearest:
+            return _gather_float(source, taps_for("nearest", start, rows), images.dtype)
+        index, weights = taps_for("float", start, rows)
+        return _blend_float(source, index, weights, padded_width, images.dtype)
+
+    return in_bands(band, images.shape[1], rows, multiple)
 
 
 def remap(
@@ -291,8 +417,50 @@ def remap(
         out = xla_unit(_sample_batch, relax_shapes=True)(images, x, y, interpolation, fill_mode, fill)
         return _utils.from_batch(out, single)
     out = _resample(
-        images, lambda taps: _coordinate_taps(images, x, y, fill_mode, taps), interpolation, fill_value
+        images,
+        lambda taps, *band: _coordinate_taps(images, x, y, fill_mode, taps, *band),
+        interpolation,
+        fill_value,
     )
+    return _utils.from_batch(out, single)
+
+
+def remap_rows(
+    images,
+    coordinates,
+    interpolation: str = "bilinear",
+    fill_mode: str = "reflect",
+    fill_value: float = 0.0,
+    multiple: int = 1,
+) -> tf.Tensor:
+    """:func:`remap` by coordinates made on demand: ``coordinates(start, rows)`` returns ``(x, y)``, each
+    ``[B, rows, W]``, for the output rows ``start .. start + rows`` (``start``: an int32 scalar tensor, a
+    multiple of ``multiple``; rows past the bottom are allowed and dropped), or for all rows when both
+    are None. Large images are remapped band by band, so the coordinates exist for one band at a time.
+
+    Example:
+    >>> img = tf.reshape(tf.range(6, dtype=tf.float32), [1, 2, 3, 1])
+    >>> def shifted(start, rows):
+    ...     return tf.fill([1, 2, 3], 0.5), tf.zeros([1, 2, 3])
+    >>> remap_rows(img, shifted)[0, 0, 0, 0].numpy().item()
+    0.5
+    """
+    images, single = _utils.to_batch(images)
+    height, width = images.shape[1], images.shape[2]
+    rows = band_rows(height, width, multiple) if images.shape[-1] is not None else None
+    if rows is None:
+        x, y = coordinates(None, None)
+        if single:
+            x, y = x[0], y[0]
+        return _utils.from_batch(remap(images, x, y, interpolation, fill_mode, fill_value), single)
+    interpolation = _utils.check_choice("interpolation", interpolation, INTERPOLATIONS)
+    fill_mode = _utils.check_choice("fill_mode", fill_mode, FILL_MODES)
+
+    def taps_for(taps, start, count):
+        x, y = coordinates(start, count)
+        return _coordinate_taps(images, x, y, fill_mode, taps)
+
+    out = _resample_bands(images, taps_for, interpolation == "nearest", fill_value, rows, multiple)
     return _utils.from_batch(out, single)
 
 
@@ -389,10 +557,22 @@ def shift(
 def _shift_engine(images, dx, dy, interpolation: str, fill_mode: str, fill_value) -> tf.Tensor:
     nearest = interpolation == "nearest"
     rows, cols, weights = _shift_taps(images, dx, dy, fill_mode, nearest)
-    crop = _crop_rows_cols(_source(images, fill_value, "grid"), rows, cols)
-    if _packable(images):
-        return _unpack_channels(crop if nearest else _stencil_packed(crop, weights), images.shape[-1])
-    return tf.cast(crop, images.dtype) if nearest else _stencil_float(crop, weights, images.dtype)
+
+    def stencil(crop):
+        if _packable(images):
+            return _unpack_channels(crop if nearest else _stencil_packed(crop, weights), images.shape[-1])
+        return tf.cast(crop, images.dtype) if nearest else _stencil_float(crop, weights, images.dtype)
+
+    count = _separable_band_rows(images)
+    if count is None:  # no reference to the source is kept: it is freed once cropped
+        return stencil(_crop_rows_cols(_source(images, fill_value, "grid"), rows, cols))
+    source = _source(images, fill_value, "grid")
+    extra = 0 if nearest else 1  # a bilinear output row also reads the next source row
+    return in_bands(
+        lambda start: stencil(_crop_rows_cols(source, rows[:, start : start + count + extra], cols)),
+        images.shape[1],
+        count,
+    )
 
 
 def _translation_engine(images, matrices, interpolation: str, fill_mode: str, fill_value) -> tf.Tensor:
@@ -485,15 +665,26 @@ def _axis_aligned_engine(images, matrices, interpolation: str, fill_mode: str, f
     nearest = interpolation == "nearest"
     rows, cols, wx, wy = _axis_taps(images, matrices, fill_mode, nearest)
     source = _source(images, fill_value, "grid")
-    if _packable(images):
+
+    def scaled(rows, wy):
+        if _packable(images):
+            if nearest:
+                packed = _crop_rows_cols(source, rows, cols)
+            else:
+                packed = _blend_cols_packed(_blend_rows_packed(source, rows, wy), cols, wx)
+            return _unpack_channels(packed, images.shape[-1])
         if nearest:
-            packed = _crop_rows_cols(source, rows, cols)
-        else:
-            packed = _blend_cols_packed(_blend_rows_packed(source, rows, wy), cols, wx)
-        return _unpack_channels(packed, images.shape[-1])
-    if nearest:
-        return tf.cast(_crop_rows_cols(source, rows, cols), images.dtype)
-    return _blend_axes_float(source, rows, cols, wx, wy, images.dtype)
+            return tf.cast(_crop_rows_cols(source, rows, cols), images.dtype)
+        return _blend_axes_float(source, rows, cols, wx, wy, images.dtype)
+
+    count = _separable_band_rows(images)
+    if count is None:
+        return scaled(rows, wy)
+    return in_bands(
+        lambda start: scaled(rows[:, start : start + count], wy[:, start : start + count]),
+        images.shape[1],
+        count,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
