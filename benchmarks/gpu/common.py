@@ -22,6 +22,22 @@ WARMUP = int(os.environ.get("GPU_WARMUP", "3"))
 RUNS = int(os.environ.get("GPU_RUNS", "20"))
 CASE_TIME_S = float(os.environ.get("GPU_CASE_TIME_S", "4"))
 NUM_CLASSES = 10  # as benchmarks/cases_mix.py
+#: The benchmark cases (benchmarks/cases_*.py names) the GPU route exports, checks and times.
+CASES = (
+    "flip",
+    "translation",
+    "rotation",
+    "zoom",
+    "affine",
+    "brightness_contrast",
+    "clahe_gray",
+    "clahe_rgb",
+    "cutout",
+    "mixup",
+    "cutmix",
+    "elastic",
+    "elastic_simard",
+)
 
 
 def results_dir() -> str:

@@ -35,25 +35,10 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 import numpy as np
 import tensorflow as tf
 
-from benchmarks.gpu.common import DEFAULT_DIR
+from benchmarks.gpu.common import CASES, DEFAULT_DIR
 from benchmarks.harness import sample_batch
 from keras_aug.layers.base import BaseAugmentation
 
-CASES = (
-    "flip",
-    "translation",
-    "rotation",
-    "zoom",
-    "affine",
-    "brightness_contrast",
-    "clahe_gray",
-    "clahe_rgb",
-    "cutout",
-    "mixup",
-    "cutmix",
-    "elastic",
-    "elastic_simard",
-)
 BATCHES = (256, 1024, 2048)
 SIZE = 224
 SMALL = (4, 64)

@@ -31,6 +31,7 @@ import numpy as np
 
 from benchmarks.gpu.common import (
     BATCHES,
+    CASES,
     NUM_CLASSES,
     SIZE,
     Results,
@@ -40,21 +41,6 @@ from benchmarks.gpu.common import (
     time_fn,
 )
 
-CASES = (
-    "flip",
-    "translation",
-    "rotation",
-    "zoom",
-    "affine",
-    "brightness_contrast",
-    "clahe_gray",
-    "clahe_rgb",
-    "cutout",
-    "mixup",
-    "cutmix",
-    "elastic",
-    "elastic_simard",
-)
 GRAY = {"clahe_gray"}
 ELASTIC = {
     "elastic": (112.0, 11.2, 300.0),
