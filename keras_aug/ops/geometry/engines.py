@@ -345,44 +345,45 @@ def _resample(images, taps_for, interpolation: str, fill_value) -> tf.Tensor:
     large images (:func:`band_rows`) are resampled band by band (:func:`_resample_bands`).
     """
     nearest = interpolation == "nearest"
-    padded_width = images.shape[2] + 2
     rows = band_rows(images.shape[1], images.shape[2])
     if rows is not None:
         return _resample_bands(images, taps_for, nearest, fill_value, rows)
-    if _packable(images):
-        source = _source(images, fill_value, "flat" if nearest else "pairs")
-        if nearest:
-            packed = _gather_packed(source, taps_for("nearest"))
-        else:
-            packed = _blend_packed(source, *taps_for("fixed"), padded_width)
-        return _unpack_channels(packed, images.shape[-1])
-    source = _source(images, fill_value, "flat")
-    if nearest:
-        return _gather_float(source, taps_for("nearest"), images.dtype)
-    index, weights = taps_for("float")
-    return _blend_float(source, index, weights, padded_width, images.dtype)
+    pairs = _packable(images) and not nearest
+    source = _source(images, fill_value, "pairs" if pairs else "flat")
+    return _gather_and_blend(images, source, taps_for, nearest, pairs)
 
 
 def _resample_bands(images, taps_for, nearest: bool, fill_value, rows: int, multiple: int = 1) -> tf.Tensor:
     """:func:`_resample` one band of ``rows`` output rows at a time: the fill-padded source is built once
     (uint8: flat packed pixels, half the bytes of the pair layout), taps, blend and unpacking per band."""
-    padded_width = images.shape[2] + 2
     source = _source(images, fill_value, "flat")
 
     def band(start: int) -> tf.Tensor:
         start = tf.constant(start, tf.int32)
-        if _packable(images):
-            if nearest:
-                packed = _gather_packed(source, taps_for("nearest", start, rows))
-            else:
-                packed = _blend_packed_flat(source, *taps_for("fixed", start, rows), padded_width)
-            return _unpack_channels(packed, images.shape[-1])
-        if nearest:
-            return _gather_float(source, taps_for("nearest", start, rows), images.dtype)
-        index, weights = taps_for("float", start, rows)
-        return _blend_float(source, index, weights, padded_width, images.dtype)
+
+        def band_taps(kind: str):
+            return taps_for(kind, start, rows)
+
+        return _gather_and_blend(images, source, band_taps, nearest, pairs=False)
 
     return in_bands(band, images.shape[1], rows, multiple)
+
+
+def _gather_and_blend(images, source, taps_for, nearest: bool, pairs: bool) -> tf.Tensor:
+    """The output pixels ``taps_for(kind)`` point at in ``source`` (:func:`_source`; packed uint8 in the
+    ``"pairs"`` layout if ``pairs``, else ``"flat"``), in the images' dtype."""
+    padded_width = images.shape[2] + 2
+    if _packable(images):
+        if nearest:
+            packed = _gather_packed(source, taps_for("nearest"))
+        else:
+            blend = _blend_packed if pairs else _blend_packed_flat
+            packed = blend(source, *taps_for("fixed"), padded_width)
+        return _unpack_channels(packed, images.shape[-1])
+    if nearest:
+        return _gather_float(source, taps_for("nearest"), images.dtype)
+    index, weights = taps_for("float")
+    return _blend_float(source, index, weights, padded_width, images.dtype)
 
 
 def remap(
