@@ -38,14 +38,14 @@ def _ratio(a: float, b: float | None) -> str:
     return f"{a / b:.2f}x" if b else "n/a"
 
 
-def format_row(case: Case, result: dict) -> str:
-    ka, k, al = result["keras_aug"], result.get("keras"), result.get("albumentations")
-    cells = [case.name, f"{ka:,.0f}", f"{k:,.0f}" if k else "n/a", f"{al:,.0f}" if al else "n/a"]
-    return "| " + " | ".join([*cells, _ratio(ka, k), _ratio(ka, al)]) + " |"
-
-
 def _rate(value: float | None) -> str:
     return f"{value:,.0f}" if value else "n/a"
+
+
+def format_row(case: Case, result: dict) -> str:
+    ka, k, al = result["keras_aug"], result.get("keras"), result.get("albumentations")
+    cells = [case.name, _rate(ka), _rate(k), _rate(al)]
+    return "| " + " | ".join([*cells, _ratio(ka, k), _ratio(ka, al)]) + " |"
 
 
 def format_placement_row(case: Case, result: dict) -> str:
