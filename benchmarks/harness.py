@@ -129,13 +129,26 @@ def compile_program(fn: Callable, batch: np.ndarray, optional: bool = False) -> 
     return program
 
 
+def wait_for(outputs) -> None:
+    """Block until ``outputs`` are computed (``tf.test.experimental.sync_devices``; a no-op wait on CPU).
+
+    A program's output stays on its device inside a model, so nothing is copied to NumPy: ``.numpy()``
+    would time a host copy that training never makes (1.3 ms a batch for 32 x 224² float32 images on
+    CPU, more than most augmentations).
+
+    Example:
+    >>> wait_for({"images": tf.zeros([2, 3])})
+    """
+    del outputs  # what matters is that every op queued before now has run
+    tf.test.experimental.sync_devices()
+
+
 def _run_program(program: Callable, iterator, num_batches: int, max_seconds: float) -> int:
     """Run ``program`` on up to ``num_batches`` batches, stopping once ``max_seconds`` have passed
     (at least one batch); returns how many ran."""
     start, done = time.perf_counter(), 0
     while done < num_batches and (done == 0 or time.perf_counter() - start <= max_seconds):
-        out = program(next(iterator))
-        tf.nest.map_structure(lambda t: t.numpy(), out)  # wait for the result (async devices)
+        wait_for(program(next(iterator)))
         done += 1
     return done
 

@@ -15,7 +15,7 @@ import tensorflow as tf
 from keras_aug.layers import inputs as layer_inputs
 from keras_aug.layers import keras_api, seeding
 from keras_aug.layers.inputs import BOXES, IMAGES, LABELS, MASKS
-from keras_aug.ops import boxes, select
+from keras_aug.ops import boxes, select, xla
 from keras_aug.ops import random as krandom
 from keras_aug.validation import check_choice, check_probability, check_seed
 
@@ -191,6 +191,10 @@ class BaseAugmentation(keras_api.KerasLayerAPI, keras.layers.Layer):
             if neutral is not None:
                 params = select.neutralize(apply, params, neutral)
         params["apply"] = apply
+        params = {
+            key: xla.materialize(value) if isinstance(value, tf.Tensor) else value
+            for key, value in params.items()
+        }
         return dict(self.derive_params(params, images))
 
     def restores_unaugmented(self, params: dict, images) -> bool:

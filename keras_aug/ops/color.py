@@ -34,7 +34,7 @@ from keras_aug.ops._utils import (
     to_batch,
     to_compute,
 )
-from keras_aug.ops.xla import xla_unit
+from keras_aug.ops.xla import materialize, xla_unit
 from keras_aug.validation import (  # noqa: F401  (check_value_range: re-exported for the ops' users)
     DEFAULT_VALUE_RANGE,
     check_value_range,
@@ -268,6 +268,7 @@ def apply_lut(images, tables) -> tf.Tensor:
     if tables.shape.rank not in (1, 2) or tables.shape[-1] not in (None, 256):
         raise ValueError(f"`tables` must have shape [256] or [batch, 256], got {tables.shape}.")
     tables = tf.broadcast_to(tf.cast(tables, tf.uint8), tf.stack([tf.shape(images)[0], 256]))
+    tables = materialize(tables)
     return from_batch(xla_unit(_lookup_kernel, relax_shapes=True)(images, tables), single)
 
 

@@ -12,6 +12,8 @@ import functools
 from collections.abc import Callable
 
 import tensorflow as tf
+from tensorflow.compiler.tf2xla.ops import gen_xla_ops
+from tensorflow.python.ops import control_flow_util
 
 
 @functools.cache
@@ -31,3 +33,27 @@ def xla_unit(fn: Callable, relax_shapes: bool = False, **static) -> Callable:
     """
     bound = functools.partial(fn, **static) if static else fn
     return tf.function(bound, jit_compile=True, reduce_retracing=relax_shapes, autograph=False)
+
+
+def materialize(tensor: tf.Tensor) -> tf.Tensor:
+    """``tensor`` itself, but computed once and stored when it ends up in a bigger XLA program.
+
+    XLA:CPU fuses cheap producers (counter-hash random draws, a lookup table's arithmetic, per-sample
+    coordinates) into every element of the loop that reads them, so inside one program (a layer in a
+    ``jit_compile=True`` model) a table of 256 entries per sample was recomputed for each of millions
+    of pixels. A sort is never fused into its consumers, so sorting pairs of equal values stores the
+    values once. (``XlaOptimizationBarrier`` does not: XLA:CPU drops it before fusion; a reduction over
+    copies is simplified away.) Meant for small tensors (parameters, tables).
+
+    Example:
+    >>> materialize(tf.constant([1.5, -0.0])).numpy().tolist()
+    [1.5, -0.0]
+    """
+    tensor = tf.convert_to_tensor(tensor)
+    if tf.executing_eagerly() or not control_flow_util.GraphOrParentsInXlaContext(
+        tf.compat.v1.get_default_graph()
+    ):
+        return tensor
+    if tensor.dtype == tf.bool:
+        return tf.cast(materialize(tf.cast(tensor, tf.uint8)), tf.bool)
+    return gen_xla_ops.xla_sort(tf.stack([tensor, tensor], axis=-1))[..., 0]

@@ -1,0 +1,71 @@
+"""A layer inside one XLA program (a ``jit_compile=True`` model) must not recompute per pixel what the
+``tf.data`` form computes once: per-sample draws and lookup tables (``keras_aug.ops.xla.materialize``)."""
+
+import re
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_aug
+from keras_aug.ops.xla import materialize
+
+IMAGE_SHAPE = (4, 32, 32, 3)
+LOWBIAS_MULTIPLIER = str(0x7FEB352D)  # a constant of keras_aug.ops.random's counter hash
+
+
+def _pixel_loops(fn, images) -> list[str]:
+    """The bodies of the fused computations of ``fn``'s optimized HLO that produce an image-sized result."""
+    hlo = tf.function(fn, jit_compile=True).experimental_get_compiler_ir(images)(stage="optimized_hlo")
+    shape = re.escape(
+        f"{images.dtype.name.replace('uint', 'u').replace('float', 'f')}[{','.join(map(str, images.shape))}]"
+    )
+    blocks = hlo.split("\n\n")
+    return [b for b in blocks if b.startswith("%fused") and re.search(rf"-> {shape}", b.split("\n")[0])]
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "float32", "bool"])
+def test_materialize_returns_its_input_eagerly_and_in_a_program(dtype):
+    values = tf.constant(np.array([[3, 0, 1], [2, 2, 255]]).astype(dtype))
+    np.testing.assert_array_equal(materialize(values).numpy(), values.numpy())
+    program = tf.function(materialize, jit_compile=True)
+    out = program(values)
+    assert out.dtype == values.dtype and out.shape == values.shape
+    np.testing.assert_array_equal(out.numpy(), values.numpy())
+
+
+def test_materialize_keeps_negative_zero_and_nan():
+    values = tf.constant([-0.0, np.nan, 1.5])
+    out = tf.function(materialize, jit_compile=True)(values).numpy()
+    assert np.signbit(out[0]) and np.isnan(out[1]) and out[2] == 1.5
+
+
+def test_materialize_takes_unknown_shapes():
+    program = tf.function(
+        materialize, jit_compile=True, input_signature=[tf.TensorSpec([None, None], tf.float32)]
+    )
+    np.testing.assert_array_equal(program(tf.ones([2, 5])).numpy(), np.ones([2, 5]))
+
+
+def test_a_gamma_table_is_not_recomputed_for_every_pixel():
+    images = tf.zeros(IMAGE_SHAPE, tf.uint8)
+    layer = keras_aug.layers.RandomGamma((80, 120), p=1.0)
+    loops = _pixel_loops(lambda x: layer(x, training=True), images)
+    assert loops, "no image-sized fusion found: the HLO format changed"
+    assert not any("exponential(" in loop or "log(" in loop for loop in loops)
+
+
+@pytest.mark.parametrize(
+    "make_layer",
+    [
+        lambda: keras_aug.layers.RandomGamma((80, 120), p=0.5),
+        lambda: keras_aug.layers.RandomBrightness(0.2),
+        lambda: keras_aug.layers.RandomInvert(),
+    ],
+)
+def test_per_sample_draws_are_not_recomputed_for_every_pixel(make_layer):
+    images = tf.zeros(IMAGE_SHAPE, tf.uint8)
+    layer = make_layer()
+    loops = _pixel_loops(lambda x: layer(x, training=True), images)
+    assert loops, "no image-sized fusion found: the HLO format changed"
+    assert not any(LOWBIAS_MULTIPLIER in loop for loop in loops)
