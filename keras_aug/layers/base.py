@@ -191,10 +191,8 @@ class BaseAugmentation(keras_api.KerasLayerAPI, keras.layers.Layer):
             if neutral is not None:
                 params = select.neutralize(apply, params, neutral)
         params["apply"] = apply
-        params = {
-            key: xla.materialize(value) if isinstance(value, tf.Tensor) else value
-            for key, value in params.items()
-        }
+        tensors = {key: value for key, value in params.items() if isinstance(value, tf.Tensor)}
+        params.update(xla.materialize(tensors))  # drawn once, not per pixel, inside one XLA program
         return dict(self.derive_params(params, images))
 
     def restores_unaugmented(self, params: dict, images) -> bool:

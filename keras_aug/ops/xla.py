@@ -35,25 +35,55 @@ def xla_unit(fn: Callable, relax_shapes: bool = False, **static) -> Callable:
     return tf.function(bound, jit_compile=True, reduce_retracing=relax_shapes, autograph=False)
 
 
-def materialize(tensor: tf.Tensor) -> tf.Tensor:
-    """``tensor`` itself, but computed once and stored when it ends up in a bigger XLA program.
+#: Tensors up to this many elements are stored through a sort, larger ones through a conditional.
+SMALL_ELEMENTS = 1 << 16
 
-    XLA:CPU fuses cheap producers (counter-hash random draws, a lookup table's arithmetic, per-sample
-    coordinates) into every element of the loop that reads them, so inside one program (a layer in a
-    ``jit_compile=True`` model) a table of 256 entries per sample was recomputed for each of millions
-    of pixels. A sort is never fused into its consumers, so sorting pairs of equal values stores the
-    values once. (``XlaOptimizationBarrier`` does not: XLA:CPU drops it before fusion; a reduction over
-    copies is simplified away.) Meant for small tensors (parameters, tables).
+
+def materialize(tensors):
+    """``tensors`` (a tensor or a nest of them) themselves, but computed once and stored when they end up
+    in a bigger XLA program.
+
+    XLA:CPU fuses cheap producers (counter-hash random draws, a lookup table's arithmetic, a warp's tap
+    coordinates) into every element of each loop that reads them, so inside one program (a layer in a
+    ``jit_compile=True`` model) a table of 256 entries per sample was recomputed for each of millions of
+    pixels, and a rotation's taps once per gather. Two operations XLA never fuses into their users store
+    the values instead: small tensors go through a sort of equal pairs (cheap below ~64k elements),
+    large ones through a conditional whose branches both return them (on a predicate read from the
+    data, so it cannot be folded; XLA turns a conditional on small tensors into selects, which fuse).
+    (``XlaOptimizationBarrier`` does not work: XLA:CPU drops it before fusion; a reduction over copies is
+    simplified away.) Outside an XLA program (eagerly, in a plain ``tf.data`` graph) it returns
+    ``tensors``: there each op (each XLA unit) already stores its results.
 
     Example:
     >>> materialize(tf.constant([1.5, -0.0])).numpy().tolist()
     [1.5, -0.0]
     """
-    tensor = tf.convert_to_tensor(tensor)
+    tensors = tf.nest.map_structure(tf.convert_to_tensor, tensors)
     if tf.executing_eagerly() or not control_flow_util.GraphOrParentsInXlaContext(
         tf.compat.v1.get_default_graph()
     ):
-        return tensor
+        return tensors
+    flat = tf.nest.flatten(tensors)
+    small = [_is_small(t) for t in flat]
+    large = [t for t, is_small in zip(flat, small, strict=True) if not is_small]
+    stored = iter(_through_conditional(large) if large else [])
+    flat = [_through_sort(t) if is_small else next(stored) for t, is_small in zip(flat, small, strict=True)]
+    return tf.nest.pack_sequence_as(tensors, flat)
+
+
+def _is_small(tensor: tf.Tensor) -> bool:
+    size = tensor.shape.num_elements()
+    return size is not None and size <= SMALL_ELEMENTS
+
+
+def _through_sort(tensor: tf.Tensor) -> tf.Tensor:
     if tensor.dtype == tf.bool:
-        return tf.cast(materialize(tf.cast(tensor, tf.uint8)), tf.bool)
+        return tf.cast(_through_sort(tf.cast(tensor, tf.uint8)), tf.bool)
     return gen_xla_ops.xla_sort(tf.stack([tensor, tensor], axis=-1))[..., 0]
+
+
+def _through_conditional(tensors: list) -> list:
+    # Any value the compiler cannot know (both branches agree): the sum of the tensors' first elements.
+    firsts = [tf.reduce_sum(tf.cast(tf.reshape(t, [-1])[:1], tf.int32)) for t in tensors]
+    predicate = tf.equal(tf.bitwise.bitwise_and(tf.add_n(firsts), 1), 0)
+    return tf.cond(predicate, lambda: list(tensors), lambda: list(tensors))

@@ -37,7 +37,7 @@ from tensorflow.compiler.xla import xla_data_pb2
 from keras_aug.ops import _utils
 from keras_aug.ops import random as krandom
 from keras_aug.ops._utils import INTERPOLATIONS
-from keras_aug.ops.geometry.resample import _fill_value_for, _sample_batch
+from keras_aug.ops.geometry.resample import _fill_value_for, _sample_batch, gather_rows_cols
 from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import check_number, check_per_sample, check_range, check_values
 
@@ -323,12 +323,7 @@ def _slice_rows_cols(images, top, left, size: tuple):
     cols = left[:, tf.newaxis] + tf.range(size[1])[tf.newaxis]
     rows = tf.clip_by_value(rows, 0, tf.shape(images)[1] - 1)
     cols = tf.clip_by_value(cols, 0, tf.shape(images)[2] - 1)
-    picked = tf.gather(images, rows, axis=1, batch_dims=1)  # [B, h, W, C]
-    # The columns as a gather along axis 1 of [B * h, W, C] rows: along axis 2 XLA:CPU writes a
-    # transposed result and copies it back.
-    flat = tf.reshape(picked, tf.concat([[-1], tf.shape(images)[2:]], 0))
-    picked = tf.gather(flat, tf.repeat(cols, size[0], axis=0), axis=1, batch_dims=1)
-    return tf.reshape(picked, tf.concat([[-1, size[0], size[1]], tf.shape(images)[3:]], 0))
+    return gather_rows_cols(images, rows, cols)
 
 
 def _gather_windows(images, top, left, size: tuple):
@@ -348,9 +343,7 @@ def _slice_each(images, top, left, size: tuple):
     height, width, channels = images.shape[1:]
     if None in (height, width, channels) or size[0] > height or size[1] > width:
         return _slice_rows_cols(images, top, left, size)
-    inside = tf.reduce_all(
-        (top >= 0) & (left >= 0) & (top + size[0] <= height) & (left + size[1] <= width)
-    )
+    inside = tf.reduce_all((top >= 0) & (left >= 0) & (top + size[0] <= height) & (left + size[1] <= width))
     return tf.cond(
         inside,
         lambda: _gather_windows(images, top, left, size),

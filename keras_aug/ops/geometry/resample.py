@@ -230,3 +230,22 @@ def _output_shape(output_shape):
         return int(static[0]), int(static[1])
     output_shape = tf.cast(output_shape, tf.int32)
     return output_shape[0], output_shape[1]
+
+
+def gather_rows_cols(images: tf.Tensor, rows: tf.Tensor, cols: tf.Tensor) -> tf.Tensor:
+    """``images[b, rows[b, i], cols[b, j]]`` ``[B, h, w, ...]`` for rows ``[B, h]`` and columns ``[B, w]``.
+
+    Whole rows first, then the columns as a gather along axis 1 of the ``[B * h, W, ...]`` picked rows:
+    gathering along axis 2 instead, XLA:CPU writes a transposed result inside one program and copies it
+    back (a crop ran 4x slower).
+
+    Example:
+    >>> img = tf.reshape(tf.range(9), [1, 3, 3])
+    >>> gather_rows_cols(img, tf.constant([[2, 0]]), tf.constant([[1]]))[0].numpy().tolist()
+    [[7], [1]]
+    """
+    picked = tf.gather(images, rows, axis=1, batch_dims=1)
+    picked_rows = tf.shape(rows)[1]
+    flat = tf.reshape(picked, tf.concat([[-1], tf.shape(images)[2:]], 0))
+    picked = tf.gather(flat, tf.repeat(cols, picked_rows, axis=0), axis=1, batch_dims=1)
+    return tf.reshape(picked, tf.concat([[-1, picked_rows, tf.shape(cols)[1]], tf.shape(images)[3:]], 0))
