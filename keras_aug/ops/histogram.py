@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.ops._utils import compute_dtype, from_4d, from_batch, to_4d, to_batch
-from keras_aug.ops.xla import xla_unit
+from keras_aug.ops.xla import stored_unit, xla_unit
 from keras_aug.validation import check_choice, check_number, check_values, resolve_value_range
 
 BINS = 256
@@ -595,7 +595,8 @@ def _clahe_batch(images, clip_limit, tiles_x: int, tiles_y: int, value_range) ->
     Gray: LUTs | per-pixel gather | blend. RGB: Lab | LUTs | gather | blend | Lab -> RGB | unpack. As
     one program XLA:CPU runs this 1.3-2x slower: table lookups keep whole fused loops scalar, lookups
     feeding several values are stored at full width, and an RGB output makes it redo the per-pixel work
-    for each channel. Separate units keep each loop short and the stored intermediates 1-2 bytes.
+    for each channel. Separate units keep each loop short and the stored intermediates 1-2 bytes; inside
+    a caller's XLA program :func:`~keras_aug.ops.xla.stored_unit` keeps those boundaries.
     """
     deep = _deep_levels(images.dtype, value_range, images.shape[-1])
     if deep is not None:
@@ -607,13 +608,13 @@ def _clahe_batch(images, clip_limit, tiles_x: int, tiles_y: int, value_range) ->
     if images.shape[-1] == 1:
         levels = images
     else:
-        levels, ab = xla_unit(_rgb_lab_stage, value_range=value_range)(images)
-    packed = xla_unit(_tables_stage, **static)(levels, clip_limit)
-    words = xla_unit(_words_stage, **static)(levels, packed)
+        levels, ab = stored_unit(_rgb_lab_stage, value_range=value_range)(images)
+    packed = stored_unit(_tables_stage, **static)(levels, clip_limit)
+    words = stored_unit(_words_stage, **static)(levels, packed)
     if images.shape[-1] == 1:
         return xla_unit(_gray_output_stage, **static)(images, words)
-    lightness = xla_unit(_rgb_lightness_stage, **grid)(words)
-    rgb = xla_unit(_rgb_convert_stage)(lightness, ab)
+    lightness = stored_unit(_rgb_lightness_stage, **grid)(words)
+    rgb = stored_unit(_rgb_convert_stage)(lightness, ab)
     return xla_unit(_rgb_output_stage, value_range=value_range)(images, rgb)
 
 

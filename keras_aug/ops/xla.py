@@ -35,6 +35,20 @@ def xla_unit(fn: Callable, relax_shapes: bool = False, **static) -> Callable:
     return tf.function(bound, jit_compile=True, reduce_retracing=relax_shapes, autograph=False)
 
 
+def stored_unit(fn: Callable, **static) -> Callable:
+    """:func:`xla_unit` ``(fn, **static)`` whose results are :func:`materialize` d: called inside a bigger XLA
+    program, it still stores what it returns, as it does on its own (for pipelines of stages whose
+    intermediates XLA:CPU would otherwise recompute in every loop that reads them).
+
+    Example:
+    >>> double = stored_unit(lambda x, factor: x * factor, factor=2.0)
+    >>> float(tf.function(lambda x: double(x) + 1.0, jit_compile=True)(tf.constant(3.0)))
+    7.0
+    """
+    unit = xla_unit(fn, **static)
+    return lambda *args: materialize(unit(*args))
+
+
 #: Tensors up to this many elements are stored through a sort, larger ones through a conditional.
 SMALL_ELEMENTS = 1 << 16
 

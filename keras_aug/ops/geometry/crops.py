@@ -37,7 +37,7 @@ from tensorflow.compiler.xla import xla_data_pb2
 from keras_aug.ops import _utils
 from keras_aug.ops import random as krandom
 from keras_aug.ops._utils import INTERPOLATIONS
-from keras_aug.ops.geometry.resample import _fill_value_for, _sample_batch, gather_rows_cols
+from keras_aug.ops.geometry.resample import _fill_value_for, _sample_batch, gather_cols, gather_rows_cols
 from keras_aug.ops.xla import xla_unit
 from keras_aug.validation import check_number, check_per_sample, check_range, check_values
 
@@ -132,7 +132,13 @@ def _blend(values, taps, weights, one, fill, axis: int, fixed: bool, nearest: bo
     if fixed:
         fill_share += one / 2.0  # rounding of the 8-bit shift below
     as_values = lambda w: tf.reshape(tf.cast(w, compute), shape)  # noqa: E731
-    tap = lambda k: tf.cast(tf.gather(values, taps[k], axis=axis, batch_dims=1), compute)  # noqa: E731
+
+    def tap(k: int) -> tf.Tensor:
+        picked = (
+            gather_cols(values, taps[k]) if axis == 2 else tf.gather(values, taps[k], axis=1, batch_dims=1)
+        )
+        return tf.cast(picked, compute)
+
     out = tap(0) * as_values(weights[0]) + as_values(fill_share)
     if not nearest:
         out += tap(1) * as_values(weights[1])
@@ -145,7 +151,8 @@ def _nearest_taps(images, x, y, fill):
     for axis, coords in ((1, y), (2, x)):
         taps = tf.cast(coords, tf.int32)
         inside = (taps >= 0) & (taps < images.shape[axis])
-        out = tf.gather(out, tf.clip_by_value(taps, 0, images.shape[axis] - 1), axis=axis, batch_dims=1)
+        clamped = tf.clip_by_value(taps, 0, images.shape[axis] - 1)
+        out = gather_cols(out, clamped) if axis == 2 else tf.gather(out, clamped, axis=1, batch_dims=1)
         shape = [-1, 1, 1, 1]
         shape[axis] = tf.shape(taps)[1]
         out = tf.where(tf.reshape(inside, shape), out, tf.cast(fill, out.dtype))
@@ -154,10 +161,11 @@ def _nearest_taps(images, x, y, fill):
 
 @xla_unit
 def _resample_separable(images, matrices, fill, size: tuple, nearest: bool):
-    """Rows, then columns, in one XLA unit: gather two whole rows per output row and blend, transpose, and
-    the same again for the columns (whole-row gathers are copies; per-pixel gathers are XLA:CPU's slow
-    path). uint8 blends in int32 fixed point with 8-bit weights (rounded to uint8 between the passes),
-    other dtypes in their compute float."""
+    """Rows, then columns, in one XLA unit: gather two whole rows per output row and blend, then two
+    pixels per output pixel within those rows (:func:`gather_cols`; transposing for a second row pass
+    instead made XLA:CPU write the result transposed and copy it inside a bigger program, 3x slower).
+    uint8 blends in int32 fixed point with 8-bit weights (rounded to uint8 between the passes), other
+    dtypes in their compute float."""
     x, y = _axis_coords(matrices, size, nearest)
     if nearest:
         return _nearest_taps(images, x, y, fill)
@@ -166,9 +174,8 @@ def _resample_separable(images, matrices, fill, size: tuple, nearest: bool):
     col_taps, col_weights, _ = _axis_weights(x, images.shape[2], nearest, fixed)
     rows = _blend(images, row_taps, row_weights, one, fill, 1, fixed, nearest)
     if fixed:
-        rows = tf.cast(rows, tf.uint8)  # a quarter of the bytes through the transpose
-    columns = tf.transpose(rows, [0, 2, 1, 3])
-    out = tf.transpose(_blend(columns, col_taps, col_weights, one, fill, 1, fixed, nearest), [0, 2, 1, 3])
+        rows = tf.cast(rows, tf.uint8)  # a quarter of the bytes between the passes
+    out = _blend(rows, col_taps, col_weights, one, fill, 2, fixed, nearest)
     return tf.cast(out, tf.uint8) if fixed else _utils.from_compute(out, images.dtype)
 
 
@@ -334,7 +341,9 @@ def _gather_windows(images, top, left, size: tuple):
     numbers = xla_data_pb2.GatherDimensionNumbers(
         offset_dims=[1, 2, 3], collapsed_slice_dims=[0], start_index_map=[0, 1, 2, 3], index_vector_dim=1
     )
-    return tf2xla.gather(images, starts, numbers, [1, *size, images.shape[-1]], indices_are_sorted=True)
+    windows = tf2xla.gather(images, starts, numbers, [1, *size, images.shape[-1]], indices_are_sorted=True)
+    windows.set_shape([images.shape[0], *size, images.shape[-1]])
+    return windows
 
 
 def _slice_each(images, top, left, size: tuple):

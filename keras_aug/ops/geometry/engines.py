@@ -27,6 +27,7 @@ from keras_aug.ops.geometry.resample import (
     _resample_projective,
     _round_half_away,
     _sample_batch,
+    gather_cols,
     gather_rows_cols,
     map_coordinates_to_range,
 )
@@ -628,7 +629,7 @@ def _blend_cols_packed(rows, cols, wx):
     """Horizontal pass: one int64 gather of (pixel, right neighbour) per output pixel, then blend."""
     low = tf.bitwise.bitwise_and(tf.cast(rows[..., :-1], tf.int64), 0xFFFFFFFF)
     pairs = tf.bitwise.bitwise_or(low, tf.bitwise.left_shift(tf.cast(rows[..., 1:], tf.int64), 32))
-    left, right = _split_pair(tf.gather(pairs, cols, axis=2, batch_dims=1))
+    left, right = _split_pair(gather_cols(pairs, cols))
     w = _fixed(wx)[:, tf.newaxis, :]
     (ll, lh), (rl, rh) = _split_lanes(left), _split_lanes(right)
     return tf.bitwise.bitwise_or(_lerp_lanes(ll, rl, w), tf.bitwise.left_shift(_lerp_lanes(lh, rh, w), 8))
@@ -641,8 +642,7 @@ def _blend_axes_float(source, rows, cols, wx, wy, dtype: tf.DType):
     top = tf.gather(source, rows, axis=1, batch_dims=1)
     bottom = tf.gather(source, rows + 1, axis=1, batch_dims=1)
     vertical = source_lerp(top, bottom, wy)
-    left = tf.gather(vertical, cols, axis=2, batch_dims=1)
-    right = tf.gather(vertical, cols + 1, axis=2, batch_dims=1)
+    left, right = gather_cols(vertical, cols), gather_cols(vertical, cols + 1)
     return _utils.from_compute(source_lerp(left, right, wx), dtype)
 
 
@@ -671,7 +671,7 @@ def warp_axis_aligned(
 def _axis_aligned_engine(images, matrices, interpolation: str, fill_mode: str, fill_value) -> tf.Tensor:
     """Scale + translation matrices (entries 0, 2, 4, 5 read): separable, rows then columns."""
     nearest = interpolation == "nearest"
-    rows, cols, wx, wy = _axis_taps(images, matrices, fill_mode, nearest)
+    rows, cols, wx, wy = materialize(_axis_taps(images, matrices, fill_mode, nearest))
     source = _source(images, fill_value, "grid")
 
     def scaled(rows, wy):
@@ -679,7 +679,7 @@ def _axis_aligned_engine(images, matrices, interpolation: str, fill_mode: str, f
             if nearest:
                 packed = _crop_rows_cols(source, rows, cols)
             else:
-                packed = _blend_cols_packed(_blend_rows_packed(source, rows, wy), cols, wx)
+                packed = _blend_cols_packed(materialize(_blend_rows_packed(source, rows, wy)), cols, wx)
             return _unpack_channels(packed, images.shape[-1])
         if nearest:
             return tf.cast(_crop_rows_cols(source, rows, cols), images.dtype)
