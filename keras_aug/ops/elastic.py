@@ -29,7 +29,7 @@ from keras_aug.ops import _utils
 from keras_aug.ops import random as krandom
 from keras_aug.ops.geometry import remap
 from keras_aug.ops.geometry.engines import remap_rows
-from keras_aug.ops.xla import xla_unit
+from keras_aug.ops.xla import materialize, xla_unit
 from keras_aug.validation import check_number, check_values
 
 
@@ -180,8 +180,14 @@ def _field_inputs(seed, batch_size, height, width, alpha, sigma):
     seed = tf.convert_to_tensor(seed)
     batch_size, height, width = (tf.convert_to_tensor(v, tf.int32) for v in (batch_size, height, width))
     alpha = _utils.batch_vector(check_values(alpha, "alpha"), batch_size, name="alpha")
-    rows = _smooth_rows(_noise(seed, batch_size, height, width, sigma), width, sigma)
-    return rows, alpha, height, sigma
+    return _lattice(seed, batch_size, height, width, sigma), alpha, height, sigma
+
+
+def _lattice(seed, batch_size, height, width, sigma: float) -> tf.Tensor:
+    # Each stage stored once inside a caller's XLA program too: fused, the noise hash would run for
+    # every smoothing tap and the smoothed rows for every pixel's field (materialize).
+    noise = materialize(_noise(seed, batch_size, height, width, sigma))
+    return materialize(_smooth_rows(noise, width, sigma))
 
 
 def elastic_displacement(seed, batch_size, height, width, alpha, sigma: float) -> tuple[tf.Tensor, tf.Tensor]:
@@ -224,7 +230,7 @@ def elastic_lattice(seed, batch_size, height, width, sigma: float) -> tf.Tensor:
     sigma = _check_sigma(sigma)
     seed = tf.convert_to_tensor(seed)
     batch_size, height, width = (tf.convert_to_tensor(v, tf.int32) for v in (batch_size, height, width))
-    return _smooth_rows(_noise(seed, batch_size, height, width, sigma), width, sigma)
+    return _lattice(seed, batch_size, height, width, sigma)
 
 
 def elastic_remap(

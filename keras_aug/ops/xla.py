@@ -50,7 +50,7 @@ def stored_unit(fn: Callable, **static) -> Callable:
 
 
 #: Tensors up to this many elements are stored through a sort, larger ones through a conditional.
-SMALL_ELEMENTS = 1 << 16
+SMALL_ELEMENTS = 1 << 14
 
 
 def materialize(tensors):
@@ -61,7 +61,7 @@ def materialize(tensors):
     coordinates) into every element of each loop that reads them, so inside one program (a layer in a
     ``jit_compile=True`` model) a table of 256 entries per sample was recomputed for each of millions of
     pixels, and a rotation's taps once per gather. Two operations XLA never fuses into their users store
-    the values instead: small tensors go through a sort of equal pairs (cheap below ~64k elements),
+    the values instead: small tensors go through a sort of equal pairs (cheap below ~16k elements),
     large ones through a conditional whose branches both return them (on a predicate read from the
     data, so it cannot be folded; XLA turns a conditional on small tensors into selects, which fuse).
     (``XlaOptimizationBarrier`` does not work: XLA:CPU drops it before fusion; a reduction over copies is
