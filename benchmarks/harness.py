@@ -195,21 +195,23 @@ def time_contender(fn: Callable, batch: np.ndarray, num_batches: int) -> float:
 
 
 PLACEMENTS = ("data", "model", "both")
+LIBRARIES = ("keras_aug", "keras", "albumentations")
 
 
-def _timers(case: Case, batch: np.ndarray, placement: str) -> dict:
+def _timers(case: Case, batch: np.ndarray, placement: str, libraries=LIBRARIES) -> dict:
     """``{contender: timer(num_batches) -> images/s}``; model contenders are named ``"<name>@model"``.
 
     albumentations runs only in tf.data (it is not a TF op); a Keras 3 layer XLA cannot compile is left out.
     """
     makers = {"keras_aug": case.keras_aug, "keras": case.keras}
+    makers = {name: make for name, make in makers.items() if name in libraries}
     timers = {}
     if placement in ("data", "both"):
         for name, make in makers.items():
             if make is not None:
                 fn = make()
                 timers[name] = lambda n, fn=fn: time_contender(fn, batch, n)
-        if case.albumentations is not None:
+        if case.albumentations is not None and "albumentations" in libraries:
             fn = albumentations_fn(case.albumentations())
             timers["albumentations"] = lambda n, fn=fn: time_contender(fn, batch, n)
     if placement in ("model", "both"):
@@ -223,19 +225,27 @@ def _timers(case: Case, batch: np.ndarray, placement: str) -> dict:
 
 
 def run_case(
-    case: Case, batch_size: int = 32, num_batches: int = 20, rounds: int = 3, placement: str = "data"
+    case: Case,
+    batch_size: int = 32,
+    num_batches: int = 20,
+    rounds: int = 3,
+    placement: str = "data",
+    libraries=LIBRARIES,
 ) -> dict:
     """Time every available contender of ``case``; returns ``{contender: images/s}``.
 
     ``placement``: ``"data"`` (each contender mapped over a ``tf.data`` pipeline), ``"model"`` (each
     TF contender as one XLA program, keys ``"<name>@model"``) or ``"both"``. Contenders take turns for
     ``rounds`` rounds and the best round counts, so a burst of load on a shared machine hurts every
-    contender alike.
+    contender alike. ``libraries``: which of :data:`LIBRARIES` to time (default all).
     """
     if placement not in PLACEMENTS:
         raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
+    unknown = sorted(set(libraries) - set(LIBRARIES))
+    if unknown:
+        raise ValueError(f"libraries must be among {LIBRARIES}, got {unknown}")
     batch = sample_batch(batch_size, case.size, case.channels, dtype=case.dtype)
-    timers = _timers(case, batch, placement)
+    timers = _timers(case, batch, placement, libraries)
     best = dict.fromkeys(timers, 0.0)
     for _ in range(rounds):
         for name, timer in timers.items():

@@ -1,10 +1,11 @@
 """Print images/s and ratios for keras_aug, Keras 3 and albumentations, side by side, from one run.
 
 Usage: ``python -m benchmarks.run [--only NAME ...] [--batches N] [--rounds N] [--placement data|model|both]
-[--markdown FILE]``
+[--libraries keras_aug keras albumentations] [--markdown FILE]``
 
 ``--placement model`` times each TF contender as one ``tf.function(jit_compile=True)`` program (a layer
 inside a model compiled with XLA) instead of ``dataset.map``; ``both`` prints both and their ratio.
+``--libraries`` times only the libraries named (all three by default).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf
 
-from benchmarks.harness import PLACEMENTS, Case, run_case
+from benchmarks.harness import LIBRARIES, PLACEMENTS, Case, run_case
 
 
 def all_cases() -> list[Case]:
@@ -100,6 +101,13 @@ def main(argv=None) -> None:
         default="data",
         help="data: dataset.map(layer); model: one jit_compile=True program per batch; both: both and the ratio",
     )
+    parser.add_argument(
+        "--libraries",
+        nargs="+",
+        choices=LIBRARIES,
+        default=list(LIBRARIES),
+        help="which libraries to time (default all; e.g. keras_aug alone for a quick placement table)",
+    )
     parser.add_argument("--markdown", help="also append the table to this file")
     args = parser.parse_args(argv)
     cases = [c for c in all_cases() if not args.only or c.name in args.only]
@@ -112,7 +120,7 @@ def main(argv=None) -> None:
     ]
     print("\n".join(lines), flush=True)
     for case in cases:
-        result = run_case(case, args.batch_size, args.batches, args.rounds, args.placement)
+        result = run_case(case, args.batch_size, args.batches, args.rounds, args.placement, args.libraries)
         row = format_placement_row(case, result) if by_placement else format_row(case, result)
         print(row, flush=True)
         lines.append(row)

@@ -43,3 +43,13 @@ def test_an_unknown_placement_is_refused():
         run_case(Case("invert", keras_aug=_invert, size=8), placement="gpu")
     with pytest.raises(SystemExit):
         main(["--placement", "gpu"])
+
+
+def test_libraries_limit_the_contenders_and_unknown_ones_are_refused():
+    case = Case("invert", keras_aug=_invert, keras=_invert, size=8)
+    result = run_case(case, batch_size=2, num_batches=1, rounds=1, placement="both", libraries=["keras_aug"])
+    assert sorted(result) == ["keras_aug", "keras_aug@model"]
+    with pytest.raises(ValueError, match="libraries"):
+        run_case(case, libraries=["kornia"])
+    with pytest.raises(SystemExit):
+        main(["--libraries", "kornia"])
