@@ -118,7 +118,8 @@ def smooth_noise(noise, height, width, sigma: float) -> tf.Tensor:
 
 # XLA:CPU fuses cheap producers into every consumer, so in one cluster the noise hash would be
 # re-evaluated for each filter tap and the field for each gather. Each stage is its own XLA unit, which
-# materializes the intermediates; inside an enclosing ``jit_compile`` function they are simply inlined.
+# materializes the intermediates; inside an enclosing ``jit_compile`` function the units are inlined and
+# :func:`_lattice` stores them with ``materialize`` (the warp's taps are stored by the engine).
 _jit_stage = functools.partial(xla_unit, relax_shapes=True)
 
 

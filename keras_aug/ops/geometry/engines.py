@@ -37,9 +37,10 @@ from keras_aug.validation import check_per_sample
 # XLA:CPU runs a gather as a scalar loop and re-computes fused producers inside every consumer, so
 # the warp is split into small compiled units that each materialize one thing: tap indices and
 # weights (from the matrices), the padded source (from the images), the blend (from both), and the
-# unpacking. uint8 images with up to four channels are packed into one int32 per pixel and two
-# horizontally adjacent pixels into one int64, so a bilinear output pixel costs two gathers; the
-# blend is fixed point, two 8-bit channels per 32-bit lane. A one-pixel border of the fill value
+# unpacking; inside a caller's one XLA program (where the units are inlined) the taps are stored with
+# ``materialize``, else each gather would recompute them. uint8 images with up to four channels are
+# packed into one int32 per pixel and two horizontally adjacent pixels into one int64, so a bilinear
+# output pixel costs two gathers; the blend is fixed point, two 8-bit channels per 32-bit lane. A one-pixel border of the fill value
 # around the source makes every tap in range, which removes all bounds checks.
 
 _FIXED_ONE = 256  # bilinear weights in 1/256 steps
