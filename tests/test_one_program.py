@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import keras_aug
-from keras_aug.ops.xla import materialize
+from keras_aug.ops.xla import materialize, storing
 
 IMAGE_SHAPE = (4, 32, 32, 3)
 LOWBIAS_MULTIPLIER = str(0x7FEB352D)  # a constant of keras_aug.ops.random's counter hash
@@ -69,3 +69,23 @@ def test_per_sample_draws_are_not_recomputed_for_every_pixel(make_layer):
     loops = _pixel_loops(lambda x: layer(x, training=True), images)
     assert loops, "no image-sized fusion found: the HLO format changed"
     assert not any(LOWBIAS_MULTIPLIER in loop for loop in loops)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_storing_switches_materialize_on_and_off(enabled):
+    values = tf.range(8, dtype=tf.float32)
+    with storing(enabled):
+        program = tf.function(lambda x: materialize(x * 2.0) + 1.0, jit_compile=True)
+        hlo = program.experimental_get_compiler_ir(values)(stage="hlo")
+        np.testing.assert_array_equal(program(values).numpy(), np.arange(8) * 2.0 + 1.0)
+    assert ("sort(" in hlo) == enabled
+
+
+def test_storing_restores_the_previous_setting():
+    with storing(False):
+        with storing(True):
+            pass
+        hlo = tf.function(materialize, jit_compile=True).experimental_get_compiler_ir(tf.ones([3]))(
+            stage="hlo"
+        )
+    assert "sort(" not in hlo

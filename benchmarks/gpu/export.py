@@ -38,6 +38,7 @@ import tensorflow as tf
 from benchmarks.gpu.common import CASES, DEFAULT_DIR
 from benchmarks.harness import sample_batch
 from keras_aug.layers.base import BaseAugmentation
+from keras_aug.ops.xla import storing
 
 BATCHES = (256, 1024, 2048)
 SIZE = 224
@@ -132,9 +133,10 @@ def export_program(
 ) -> dict:
     """Write ``name.tag.jaxexport`` (and ``name.tag.hlo.pb.gz`` if ``proto_file``); returns the shapes (and
     TF's outputs if ``run``)."""
-    proto = program.experimental_get_compiler_ir(images, SEED)(stage="hlo_serialized")
-    specs = tf.nest.flatten(program.get_concrete_function(images, SEED).structured_outputs)
-    outs = tf.nest.flatten(program(images, SEED)) if run else []
+    with storing(False):  # traced here on CPU for a GPU: no XLA:CPU-only materialization
+        proto = program.experimental_get_compiler_ir(images, SEED)(stage="hlo_serialized")
+        specs = tf.nest.flatten(program.get_concrete_function(images, SEED).structured_outputs)
+        outs = tf.nest.flatten(program(images, SEED)) if run else []
     in_specs = [(images.shape, images.dtype), (SEED.shape, SEED.dtype)]
     out_specs = [(tuple(o.shape), o.dtype.as_numpy_dtype) for o in specs]
     with open(os.path.join(out_dir, f"{name}.{tag}.jaxexport"), "wb") as f:

@@ -8,6 +8,7 @@ program. Layers never compile anything themselves: they call ops.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 
@@ -49,6 +50,40 @@ def stored_unit(fn: Callable, **static) -> Callable:
     return lambda *args: materialize(unit(*args))
 
 
+_STORING: list[bool | None] = [None]  # None: store on CPU-only hosts (see :func:`storing`)
+
+
+@contextlib.contextmanager
+def storing(enabled: bool | None):
+    """Within this context :func:`materialize` stores (``True``), passes through (``False``) or decides by
+    the host (``None``, the default: it stores when TF sees no GPU or TPU, where a ``jit_compile`` program
+    runs on XLA:CPU). Programs traced for another device (e.g. exported on a CPU host for a GPU) should
+    be traced with ``storing(False)``: XLA:GPU fuses differently, and a conditional costs it a host sync.
+
+    Example:
+    >>> with storing(False):
+    ...     float(tf.function(materialize, jit_compile=True)(tf.constant(2.0)))
+    2.0
+    """
+    previous = _STORING[0]
+    _STORING[0] = enabled
+    try:
+        yield
+    finally:
+        _STORING[0] = previous
+
+
+def _stores() -> bool:
+    """Whether :func:`materialize` stores here: only while tracing an XLA program, and as :func:`storing` says."""
+    if tf.executing_eagerly() or not control_flow_util.GraphOrParentsInXlaContext(
+        tf.compat.v1.get_default_graph()
+    ):
+        return False
+    if _STORING[0] is not None:
+        return _STORING[0]
+    return not (tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
+
+
 #: Tensors up to this many elements are stored through a sort, larger ones through a conditional.
 SMALL_ELEMENTS = 1 << 14
 
@@ -66,16 +101,15 @@ def materialize(tensors):
     data, so it cannot be folded; XLA turns a conditional on small tensors into selects, which fuse).
     (``XlaOptimizationBarrier`` does not work: XLA:CPU drops it before fusion; a reduction over copies is
     simplified away.) Outside an XLA program (eagerly, in a plain ``tf.data`` graph) it returns
-    ``tensors``: there each op (each XLA unit) already stores its results.
+    ``tensors``: there each op (each XLA unit) already stores its results. It also passes them through on
+    hosts with a GPU or TPU, where the program runs there (see :func:`storing`).
 
     Example:
     >>> materialize(tf.constant([1.5, -0.0])).numpy().tolist()
     [1.5, -0.0]
     """
     tensors = tf.nest.map_structure(tf.convert_to_tensor, tensors)
-    if tf.executing_eagerly() or not control_flow_util.GraphOrParentsInXlaContext(
-        tf.compat.v1.get_default_graph()
-    ):
+    if not _stores():
         return tensors
     flat = tf.nest.flatten(tensors)
     small = [_is_small(t) for t in flat]
