@@ -89,3 +89,11 @@ def test_storing_restores_the_previous_setting():
             stage="hlo"
         )
     assert "sort(" not in hlo
+
+
+@pytest.mark.parametrize("mode", ["cv", "pil"])
+def test_equalize_tables_are_not_recomputed_for_every_pixel(mode):
+    images = tf.zeros(IMAGE_SHAPE, tf.uint8)
+    loops = _pixel_loops(lambda x: keras_aug.ops.equalize(x, mode=mode), images)
+    assert loops, "no image-sized fusion found: the HLO format changed"
+    assert not any("divide(" in loop for loop in loops)

@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_aug.ops._utils import compute_dtype, from_4d, from_batch, to_4d, to_batch
-from keras_aug.ops.xla import stored_unit, xla_unit
+from keras_aug.ops.xla import materialize, stored_unit, xla_unit
 from keras_aug.validation import check_choice, check_number, check_values, resolve_value_range
 
 BINS = 256
@@ -898,6 +898,7 @@ def _equalize_levels(levels: tf.Tensor, mode: str, bins: int = BINS) -> tf.Tenso
     shape = tf.shape(levels)
     total = shape[1] * shape[2]
     luts = _equalize_luts_cv(hist, total) if mode == "cv" else _equalize_luts_pil(hist, total)
+    luts = materialize(luts)  # fused, the cumulative sums and divisions ran once per pixel
     offset = (tf.range(shape[0])[:, None] * shape[3] + tf.range(shape[3])[None, :]) * bins
     return tf.gather(tf.reshape(luts, [-1]), levels + offset[:, None, None, :])
 
