@@ -253,8 +253,8 @@ def apply_lut(images, tables) -> tf.Tensor:
     """Map every uint8 pixel ``v`` of sample ``b`` to ``tables[b, v]`` (``tables``: ``[B, 256]``, or ``[256]``).
 
     A lookup is one gather per pixel whatever the curve, so any per-level transform of uint8 images
-    (gamma, posterize, solarize, ...) costs the same. The tables are best computed in a separate call:
-    inside one XLA program the compiler may fuse their arithmetic into the per-pixel gather.
+    (gamma, posterize, solarize, ...) costs the same. Inside a caller's XLA program the tables are stored
+    first (:func:`~keras_aug.ops.xla.materialize`), so their arithmetic is not fused into every pixel.
 
     Example:
     >>> invert = tf.constant(list(range(255, -1, -1)), tf.uint8)

@@ -121,6 +121,13 @@ def _axis_weights(coords: tf.Tensor, length: int, nearest: bool, fixed: bool):
     return taps, weights, one
 
 
+def _gather_along(values, indices, axis: int) -> tf.Tensor:
+    """Per-sample rows (``axis`` 1) or columns (``axis`` 2, through :func:`gather_cols`) of ``values``."""
+    if axis == 2:
+        return gather_cols(values, indices)
+    return tf.gather(values, indices, axis=1, batch_dims=1)
+
+
 def _blend(values, taps, weights, one, fill, axis: int, fixed: bool, nearest: bool):
     """``sum_k weights[k] * values[taps[k]] + fill * (one - sum_k weights[k])`` along ``axis`` (1: rows,
     2: columns); the weights are ``[B, n]`` vectors, so outside taps cost no select on the pixels. Pixels are
@@ -132,13 +139,7 @@ def _blend(values, taps, weights, one, fill, axis: int, fixed: bool, nearest: bo
     if fixed:
         fill_share += one / 2.0  # rounding of the 8-bit shift below
     as_values = lambda w: tf.reshape(tf.cast(w, compute), shape)  # noqa: E731
-
-    def tap(k: int) -> tf.Tensor:
-        picked = (
-            gather_cols(values, taps[k]) if axis == 2 else tf.gather(values, taps[k], axis=1, batch_dims=1)
-        )
-        return tf.cast(picked, compute)
-
+    tap = lambda k: tf.cast(_gather_along(values, taps[k], axis), compute)  # noqa: E731
     out = tap(0) * as_values(weights[0]) + as_values(fill_share)
     if not nearest:
         out += tap(1) * as_values(weights[1])
@@ -152,7 +153,7 @@ def _nearest_taps(images, x, y, fill):
         taps = tf.cast(coords, tf.int32)
         inside = (taps >= 0) & (taps < images.shape[axis])
         clamped = tf.clip_by_value(taps, 0, images.shape[axis] - 1)
-        out = gather_cols(out, clamped) if axis == 2 else tf.gather(out, clamped, axis=1, batch_dims=1)
+        out = _gather_along(out, clamped, axis)
         shape = [-1, 1, 1, 1]
         shape[axis] = tf.shape(taps)[1]
         out = tf.where(tf.reshape(inside, shape), out, tf.cast(fill, out.dtype))

@@ -40,8 +40,9 @@ from keras_aug.validation import check_per_sample
 # unpacking; inside a caller's one XLA program (where the units are inlined) the taps are stored with
 # ``materialize``, else each gather would recompute them. uint8 images with up to four channels are
 # packed into one int32 per pixel and two horizontally adjacent pixels into one int64, so a bilinear
-# output pixel costs two gathers; the blend is fixed point, two 8-bit channels per 32-bit lane. A one-pixel border of the fill value
-# around the source makes every tap in range, which removes all bounds checks.
+# output pixel costs two gathers; the blend is fixed point, two 8-bit channels per 32-bit lane. A
+# one-pixel border of the fill value around the source makes every tap in range, which removes all bounds
+# checks.
 
 _FIXED_ONE = 256  # bilinear weights in 1/256 steps
 _LANES = 0x00FF00FF
