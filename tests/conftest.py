@@ -6,9 +6,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # LLVM -O0 for every XLA program the tests (and the subprocesses they start) compile: the suite checks
 # what the programs compute, not how fast, and on a 2-core CI machine this cuts it from ~11.5 to ~9.5
 # minutes (measured on the whole suite: same results). Benchmarks run at XLA's default level.
-_O0 = "--xla_backend_optimization_level=0"
-if _O0 not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_O0}".strip()
+os.environ["XLA_FLAGS"] = " ".join(
+    dict.fromkeys([*os.environ.get("XLA_FLAGS", "").split(), "--xla_backend_optimization_level=0"])
+)
 
 import numpy as np
 import pytest
