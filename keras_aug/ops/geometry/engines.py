@@ -511,6 +511,17 @@ def _crop_rows_cols(source, rows, cols):
 
 
 @xla_unit
+def _crop_cols_rows(source, rows, cols):
+    """:func:`gather_rows_cols` columns first, on the transposed source, so that both gathers copy whole
+    contiguous rows. XLA:CPU emits a per-pixel column gather that feeds another op inside one program
+    as a loop over a flat index (3.5x slower than the same gather as a program's result); two
+    transposes cost less (BENCHMARKS.md, "Why translation stays at 0.35x as one program")."""
+    order = [0, 2, 1, *range(3, source.shape.rank)]
+    columns = tf.gather(tf.transpose(source, order), cols, axis=1, batch_dims=1)
+    return tf.gather(tf.transpose(columns, order), rows, axis=1, batch_dims=1)
+
+
+@xla_unit
 def _stencil_packed(crop, weights):
     """Blend each pixel with its right, lower and lower-right neighbours, per-sample fixed-point weights."""
     fixed = tf.cast(weights * _FIXED_ONE + 0.5, tf.int32)[:, tf.newaxis, tf.newaxis, :]
@@ -576,7 +587,7 @@ def _shift_engine(images, dx, dy, interpolation: str, fill_mode: str, fill_value
 
     count = _separable_band_rows(images)
     if count is None:  # no reference to the source is kept: it is freed once cropped
-        return stencil(_crop_rows_cols(_source(images, fill_value, "grid"), rows, cols))
+        return stencil(_crop_cols_rows(_source(images, fill_value, "grid"), rows, cols))
     source = _source(images, fill_value, "grid")
     extra = 0 if nearest else 1  # a bilinear output row also reads the next source row
     return in_bands(
