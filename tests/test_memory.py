@@ -123,6 +123,20 @@ def test_banded_elastic_transform_is_cv2_remap_of_its_field(small_bands, images,
         assert np.abs(got[i].astype(int) - cv.astype(int)).max() <= ELASTIC_MAX_LEVELS
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_banded_shift_equals_the_whole_image_shift(monkeypatch, images, dtype, interpolation):
+    """The whole image crops columns first on the transposed source, a band crops rows then columns:
+    the same pixels, bit for bit, for every fill mode and shifts beyond the image's size."""
+    source = _as(images, dtype)
+    dx, dy = [0.5, -30.25, 61.7], [-3.5, 40.2, -80.6]
+    shift = lambda fill_mode: ops.shift(source, dx, dy, interpolation, fill_mode, 9.0).numpy()  # noqa: E731
+    whole = {fill_mode: shift(fill_mode) for fill_mode in ("constant", "reflect", "nearest", "wrap")}
+    monkeypatch.setattr(engines, "BAND_PIXELS", 300)
+    for fill_mode, expected in whole.items():
+        np.testing.assert_array_equal(shift(fill_mode), expected, err_msg=fill_mode)
+
+
 def test_band_rows_and_in_bands_cover_every_row_once():
     assert engines.band_rows(224, 224) is None and engines.band_rows(None, 4096) is None
     assert engines.band_rows(4096, 4096) == 256 and engines.band_rows(4096, 4096, multiple=11) == 264
