@@ -234,21 +234,39 @@ _EXACT_COUNT = 2**11  # integers below this are exact matmul operands, even as T
 _UPPER_ONES = np.triu(np.ones((_BLOCK, _BLOCK), np.float32))  # x @ _UPPER_ONES: running sums of 16
 
 
+def _prefix_sums(values: tf.Tensor, exclusive: bool = False) -> tf.Tensor:
+    """``tf.cumsum(values, axis=-1, exclusive=exclusive)`` in log2(n) shifted adds (Hillis-Steele).
+
+    Older XLA:CPU releases (TF 2.16) lower a cumsum to a reduce-window of the whole axis, quadratic in
+    its length: 65536-bin tables took 2.8 s a call (minutes at LLVM -O0); this is exact and linear-log.
+    For 256-bin counts :func:`_running_counts` is faster still.
+    """
+    length = values.shape[-1]
+    pad = [[0, 0]] * (values.shape.rank - 1)
+    if exclusive:
+        values = tf.pad(values[..., :-1], [*pad, [1, 0]])
+    step = 1
+    while step < length:
+        values = values + tf.pad(values[..., :-step], [*pad, [step, 0]])
+        step *= 2
+    return values
+
+
 def _running_counts(hist: tf.Tensor, total) -> tf.Tensor:
     """``tf.cumsum(hist, axis=-1)`` of 256-bin int32 counts summing to ``total``, as exact float32.
 
     XLA:CPU lowers a cumsum to a reduce-window that costs ~4 ns per output; instead each block of 16
     bins is summed by a matmul with a triangular matrix of ones (blocks of 16, and the block totals by a
     small cumsum). Operands are split into 11-bit halves, which every float32 matmul (also TF32 on
-    GPUs) multiplies and accumulates exactly while ``total < 2**22``; larger or unknown totals use the
-    cumsum.
+    GPUs) multiplies and accumulates exactly while ``total < 2**22``; larger or unknown totals use
+    :func:`_prefix_sums`.
 
     Example:
     >>> _running_counts(tf.ones([1, 256], tf.int32), 256)[0, -3:].numpy().tolist()
     [254.0, 255.0, 256.0]
     """
     if not isinstance(total, int) or total >= _EXACT_COUNT**2:
-        return tf.cast(tf.cumsum(hist, axis=-1), tf.float32)
+        return tf.cast(_prefix_sums(hist), tf.float32)
     upper = tf.constant(_UPPER_ONES)
     blocks = tf.reshape(hist, [-1, _BLOCK])
     within = tf.matmul(tf.cast(tf.bitwise.bitwise_and(blocks, _EXACT_COUNT - 1), tf.float32), upper)
@@ -870,23 +888,6 @@ def _channel_histograms(levels: tf.Tensor, bins: int = BINS) -> tf.Tensor:
     return tf.reshape(counts, [batch, channels, bins])
 
 
-def _running_sum(values: tf.Tensor, exclusive: bool = False) -> tf.Tensor:
-    """``tf.cumsum(values, axis=-1, exclusive=exclusive)`` in log2(n) shifted adds (Hillis-Steele).
-
-    Older XLA:CPU releases (TF 2.16) lower a cumsum to a reduce-window of the whole axis, quadratic in
-    its length: 65536-bin tables took 2.8 s a call (minutes at LLVM -O0); this is exact and linear-log.
-    """
-    length = values.shape[-1]
-    pad = [[0, 0]] * (values.shape.rank - 1)
-    if exclusive:
-        values = tf.pad(values[..., :-1], [*pad, [1, 0]])
-    step = 1
-    while step < length:
-        values = values + tf.pad(values[..., :-step], [*pad, [step, 0]])
-        step *= 2
-    return values
-
-
 def _equalize_luts_cv(hist: tf.Tensor, total: tf.Tensor) -> tf.Tensor:
     """``cv2.equalizeHist``: ``round((cdf - first_count) * (bins - 1) / (total - first_count))``."""
     bins = hist.shape[-1]
@@ -894,7 +895,7 @@ def _equalize_luts_cv(hist: tf.Tensor, total: tf.Tensor) -> tf.Tensor:
     first_count = tf.gather(hist, first, batch_dims=2)[..., None]
     rest = tf.cast(total - first_count, tf.float32)
     scale = tf.constant(float(bins - 1), tf.float32) / tf.maximum(rest, 1.0)
-    lut = tf.round(tf.cast(_running_sum(hist) - first_count, tf.float32) * scale)
+    lut = tf.round(tf.cast(_prefix_sums(hist) - first_count, tf.float32) * scale)
     lut = tf.cast(tf.clip_by_value(lut, 0.0, float(bins - 1)), tf.int32)
     return tf.where(rest > 0.0, lut, tf.range(bins))  # one level only: unchanged
 
@@ -905,7 +906,7 @@ def _equalize_luts_pil(hist: tf.Tensor, total: tf.Tensor) -> tf.Tensor:
     last = bins - 1 - tf.argmax(tf.cast(hist[..., ::-1] > 0, tf.int32), axis=-1, output_type=tf.int32)
     last_count = tf.gather(hist, last, batch_dims=2)[..., None]
     step = (total - last_count) // (bins - 1)
-    below = _running_sum(hist, exclusive=True)
+    below = _prefix_sums(hist, exclusive=True)
     lut = tf.minimum((step // 2 + below) // tf.maximum(step, 1), bins - 1)
     return tf.where(step > 0, lut, tf.range(bins))  # step == 0 also covers one level only
 

@@ -515,7 +515,7 @@ def _crop_cols_rows(source, rows, cols):
     """:func:`gather_rows_cols` columns first, on the transposed source, so that both gathers copy whole
     contiguous rows. XLA:CPU emits a per-pixel column gather that feeds another op inside one program
     as a loop over a flat index (3.5x slower than the same gather as a program's result); two
-    transposes cost less (BENCHMARKS.md, "Why translation stays at 0.35x as one program")."""
+    transposes cost less (BENCHMARKS.md, "Translation and pad-crop fixed")."""
     order = [0, 2, 1, *range(3, source.shape.rank)]
     columns = tf.gather(tf.transpose(source, order), cols, axis=1, batch_dims=1)
     return tf.gather(tf.transpose(columns, order), rows, axis=1, batch_dims=1)
