@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import keras_aug
-from keras_aug.ops.xla import materialize, storing
+from keras_aug.ops.xla import materialize, reduce_pixels, storing
 
 IMAGE_SHAPE = (4, 32, 32, 3)
 LOWBIAS_MULTIPLIER = str(0x7FEB352D)  # a constant of keras_aug.ops.random's counter hash
@@ -97,3 +97,45 @@ def test_equalize_tables_are_not_recomputed_for_every_pixel(mode):
     loops = _pixel_loops(lambda x: keras_aug.ops.equalize(x, mode=mode), images)
     assert loops, "no image-sized fusion found: the HLO format changed"
     assert not any("divide(" in loop for loop in loops)
+
+
+@pytest.mark.parametrize("reduction", ["min", "max", "sum"])
+@pytest.mark.parametrize(
+    "shape", [(2, 1, 1, 1), (3, 9, 17, 3), (2, 224, 224, 3), (1, 333, 517, 2), (2, 64, 7, 1)]
+)
+@pytest.mark.parametrize("dtype", ["uint8", "int32"])
+def test_reduce_pixels_equals_numpy(reduction, shape, dtype):
+    values = np.random.default_rng(sum(shape)).integers(0, 256, shape).astype(dtype)
+    # in the images' dtype, as tf.reduce_sum: uint8 sums wrap modulo 256 in any order
+    expected = getattr(np, reduction)(values.astype(np.int64), axis=(1, 2), keepdims=True).astype(dtype)
+    program = tf.function(lambda x: reduce_pixels(x, reduction), jit_compile=True)
+    for out in (reduce_pixels(tf.constant(values), reduction), program(tf.constant(values))):
+        assert out.shape == expected.shape
+        np.testing.assert_array_equal(out.numpy(), expected)
+
+
+def test_reduce_pixels_sums_floats_within_rounding():
+    values = np.random.default_rng(1).random((2, 101, 203, 3)).astype(np.float32)
+    out = tf.function(lambda x: reduce_pixels(x, "sum"), jit_compile=True)(tf.constant(values)).numpy()
+    np.testing.assert_allclose(out, values.astype(np.float64).sum(axis=(1, 2), keepdims=True), rtol=1e-6)
+
+
+def test_reduce_pixels_takes_unknown_shapes():
+    program = tf.function(
+        lambda x: reduce_pixels(x, "max"), input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)]
+    )
+    values = np.random.default_rng(2).integers(0, 256, (2, 13, 21, 3)).astype(np.uint8)
+    np.testing.assert_array_equal(
+        program(tf.constant(values)).numpy(), values.max(axis=(1, 2), keepdims=True)
+    )
+
+
+def test_reduce_pixels_reduces_no_image_sized_operand():
+    # XLA:CPU emits a reduce over the two middle axes as a scalar loop per output value (4-5x slower)
+    images = tf.zeros([4, 64, 96, 3], tf.uint8)
+    hlo = tf.function(lambda x: reduce_pixels(x, "sum"), jit_compile=True).experimental_get_compiler_ir(
+        images
+    )(stage="hlo")
+    reduced = re.findall(r"reduce\(\w+\[([\d,]+)\]", hlo)
+    assert reduced, "no reduce found: the HLO format changed"
+    assert all(np.prod([int(d) for d in dims.split(",")]) <= 4 * 8 * 8 * 3 for dims in reduced)

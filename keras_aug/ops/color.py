@@ -34,7 +34,7 @@ from keras_aug.ops._utils import (
     to_batch,
     to_compute,
 )
-from keras_aug.ops.xla import materialize, xla_unit
+from keras_aug.ops.xla import materialize, reduce_pixels, xla_unit
 from keras_aug.validation import (  # noqa: F401  (check_value_range: re-exported for the ops' users)
     DEFAULT_VALUE_RANGE,
     check_value_range,
@@ -109,10 +109,10 @@ def _affine_kernel(
 def _channel_means(images: tf.Tensor) -> tf.Tensor:
     """Per-image, per-channel mean ``[B, 1, 1, C]``; exact for integer images (integer or float64 sums)."""
     if images.dtype.is_floating:
-        return tf.reduce_mean(to_compute(images), axis=(1, 2), keepdims=True)
+        return reduce_pixels(to_compute(images), "mean")
     height, width = images.shape[1], images.shape[2]
     small = images.dtype == tf.uint8 and height is not None and width is not None and height * width < 2**23
-    total = tf.reduce_sum(tf.cast(images, tf.int32 if small else tf.float64), axis=(1, 2), keepdims=True)
+    total = reduce_pixels(tf.cast(images, tf.int32 if small else tf.float64), "sum")
     pixels = tf.cast(tf.shape(images)[1] * tf.shape(images)[2], tf.float64)
     return tf.cast(tf.cast(total, tf.float64) / pixels, tf.float32)
 

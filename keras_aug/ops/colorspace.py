@@ -28,7 +28,7 @@ import tensorflow as tf
 
 from keras_aug.ops import color
 from keras_aug.ops._utils import compute_dtype, from_batch, from_compute, to_batch, to_compute
-from keras_aug.ops.xla import xla_unit
+from keras_aug.ops.xla import reduce_pixels, xla_unit
 from keras_aug.validation import check_values, resolve_value_range
 
 ValueRange = Sequence[float]
@@ -140,7 +140,7 @@ def _grayscale_unit(images, channels: int):
 
 @functools.partial(xla_unit, relax_shapes=True)
 def _gray_mean_unit(images, rgb: bool):
-    return tf.reduce_mean(luma(to_compute(images), rgb), axis=(1, 2, 3), keepdims=True)
+    return tf.reduce_mean(reduce_pixels(luma(to_compute(images), rgb), "mean"), axis=-1, keepdims=True)
 
 
 @functools.partial(xla_unit, relax_shapes=True)
@@ -164,9 +164,7 @@ def _jitter_unit(images, delta, contrast, saturation, hue, low: float, high: flo
     if "brightness" in stages:
         planes = [tf.clip_by_value(p + delta, low, high) for p in planes]
     if "contrast" in stages:
-        planes = [
-            _blend(p, tf.reduce_mean(p, axis=(1, 2), keepdims=True), contrast, low, high) for p in planes
-        ]
+        planes = [_blend(p, reduce_pixels(p, "mean"), contrast, low, high) for p in planes]
     if "saturation" in stages and mixes_channels:
         gray = luma_of_planes(planes)
         planes = [_blend(p, gray, saturation, low, high) for p in planes]

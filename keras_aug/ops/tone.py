@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from keras_aug.ops import enhance
 from keras_aug.ops._utils import compute_dtype, from_batch, from_compute, to_batch, to_compute
-from keras_aug.ops.xla import xla_unit
+from keras_aug.ops.xla import reduce_pixels, xla_unit
 from keras_aug.validation import check_per_sample, check_values, resolve_value_range
 
 ValueRange = Sequence[float]
@@ -181,8 +181,9 @@ def posterize(images, bits, value_range: ValueRange | None = None) -> tf.Tensor:
 @functools.partial(xla_unit, relax_shapes=True)
 def _autocontrast_kernel(images, low: float, high: float):
     x = tf.clip_by_value(to_compute(images), low, high)
-    minimum = tf.reduce_min(x, axis=(1, 2), keepdims=True)
-    maximum = tf.reduce_max(x, axis=(1, 2), keepdims=True)
+    # clip(cast(.)) is monotone, so it commutes with min and max: reduce the narrower stored values
+    minimum = tf.clip_by_value(to_compute(reduce_pixels(images, "min")), low, high)
+    maximum = tf.clip_by_value(to_compute(reduce_pixels(images, "max")), low, high)
     spread = maximum - minimum
     flat = spread <= 0  # a constant channel is left as it is (PIL, torchvision)
     # (x - min) * (high - low) / spread: exact products and one rounding, so exact ties stay ties

