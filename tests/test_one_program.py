@@ -114,15 +114,27 @@ def test_reduce_pixels_equals_numpy(reduction, shape, dtype):
         np.testing.assert_array_equal(out.numpy(), expected)
 
 
-def test_reduce_pixels_sums_floats_within_rounding():
+@pytest.mark.parametrize("reduction", ["min", "max", "sum"])
+def test_reduce_pixels_over_channels_too(reduction):
+    values = np.random.default_rng(3).integers(0, 256, (3, 19, 12, 3)).astype(np.int32)
+    expected = getattr(np, reduction)(values, axis=(1, 2, 3), keepdims=True)
+    program = tf.function(lambda x: reduce_pixels(x, reduction, channels=True), jit_compile=True)
+    for out in (reduce_pixels(tf.constant(values), reduction, channels=True), program(tf.constant(values))):
+        np.testing.assert_array_equal(out.numpy(), expected)
+
+
+def test_reduce_pixels_averages_floats_within_rounding():
     values = np.random.default_rng(1).random((2, 101, 203, 3)).astype(np.float32)
-    out = tf.function(lambda x: reduce_pixels(x, "sum"), jit_compile=True)(tf.constant(values)).numpy()
-    np.testing.assert_allclose(out, values.astype(np.float64).sum(axis=(1, 2), keepdims=True), rtol=1e-6)
+    program = tf.function(lambda x: reduce_pixels(x, "mean"), jit_compile=True)
+    expected = values.astype(np.float64).mean(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(program(tf.constant(values)).numpy(), expected, rtol=1e-6)
 
 
 def test_reduce_pixels_takes_unknown_shapes():
     program = tf.function(
-        lambda x: reduce_pixels(x, "max"), input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)]
+        lambda x: reduce_pixels(x, "max"),
+        input_signature=[tf.TensorSpec([None, None, None, 3], tf.uint8)],
+        jit_compile=True,
     )
     values = np.random.default_rng(2).integers(0, 256, (2, 13, 21, 3)).astype(np.uint8)
     np.testing.assert_array_equal(

@@ -18,6 +18,7 @@ from keras_aug.layers.base import BaseAugmentation
 from keras_aug.layers.normalization import Normalization  # noqa: F401  (its own module; kept importable here)
 from keras_aug.ops import color
 from keras_aug.ops import random as krandom
+from keras_aug.ops.xla import reduce_pixels
 from keras_aug.validation import (
     check_bool,
     check_number,
@@ -44,13 +45,18 @@ def _uniform(seed, images, bounds: tuple[float, float]) -> tf.Tensor:
     return krandom.uniform(seed, tf.shape(images)[:1], bounds[0], bounds[1])
 
 
+def _image_means(images) -> tf.Tensor:
+    """``[B]``: each image's mean over its pixels and channels."""
+    return tf.reshape(reduce_pixels(tf.cast(images, tf.float32), "mean", channels=True), [-1])
+
+
 def _draw_brightness_contrast(
     seed, images, contrast_limit, brightness_limit, by_max, safe, max_value
 ) -> dict:
     alpha_seed, beta_seed = tf.unstack(krandom.split(seed, 2))
     alpha = 1.0 + _uniform(alpha_seed, images, contrast_limit)
     beta = _uniform(beta_seed, images, brightness_limit)
-    scale = max_value if by_max else tf.reduce_mean(tf.cast(images, tf.float32), axis=(1, 2, 3))
+    scale = max_value if by_max else _image_means(images)
     beta = beta * scale
     if safe:
         alpha, beta = _safe_alpha_beta(alpha, beta, max_value)

@@ -140,7 +140,7 @@ def _grayscale_unit(images, channels: int):
 
 @functools.partial(xla_unit, relax_shapes=True)
 def _gray_mean_unit(images, rgb: bool):
-    return tf.reduce_mean(reduce_pixels(luma(to_compute(images), rgb), "mean"), axis=-1, keepdims=True)
+    return reduce_pixels(luma(to_compute(images), rgb), "mean", channels=True)
 
 
 @functools.partial(xla_unit, relax_shapes=True)

@@ -75,13 +75,18 @@ def storing(enabled: bool | None):
 
 def _stores() -> bool:
     """Whether :func:`materialize` stores here: only while tracing an XLA program, and as :func:`storing` says."""
-    if tf.executing_eagerly() or not control_flow_util.GraphOrParentsInXlaContext(
-        tf.compat.v1.get_default_graph()
-    ):
+    if not _tracing_xla():
         return False
     if _STORING[0] is not None:
         return _STORING[0]
     return not (tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
+
+
+def _tracing_xla() -> bool:
+    """Whether ops are being traced into an XLA program (an :func:`xla_unit` or a ``jit_compile`` function)."""
+    return not tf.executing_eagerly() and control_flow_util.GraphOrParentsInXlaContext(
+        tf.compat.v1.get_default_graph()
+    )
 
 
 #: Tensors up to this many elements are stored through a sort, larger ones through a conditional.
@@ -144,30 +149,32 @@ _REDUCERS = {
 }
 
 
-def reduce_pixels(images: tf.Tensor, reduction: str) -> tf.Tensor:
-    """``[B, H, W, C]`` reduced over height and width to ``[B, 1, 1, C]``: ``"min"``, ``"max"``, ``"sum"``
-    or (floats) ``"mean"``.
+def reduce_pixels(images: tf.Tensor, reduction: str, channels: bool = False) -> tf.Tensor:
+    """``[B, H, W, C]`` reduced over height and width to ``[B, 1, 1, C]`` (``channels=True``: and over
+    channels, to ``[B, 1, 1, 1]``): ``"min"``, ``"max"``, ``"sum"`` or (floats) ``"mean"``.
 
     XLA:CPU emits ``tf.reduce_*`` over the two middle axes as a scalar loop per output value (a channel
-    minimum of 32 × 224² × 3 uint8 took 2.3 ms, a sum 3.2 ms). Here the halves of the rows, then of the
-    columns, are combined elementwise (vectorized, one fused pass over the image) until at most 8 of each
-    are left, which ``tf.reduce_*`` finishes (0.5 ms for either). Minima, maxima and integer sums equal
-    ``tf.reduce_*``'s; float sums (and means) are pairwise, so their last bits may differ from a
-    sequential sum's.
-    Unknown heights or widths fall back to ``tf.reduce_*``.
+    minimum of 32 × 224² × 3 uint8 took 2.3 ms, a sum 3.2 ms). In an XLA program the halves of the rows,
+    then of the columns, are combined elementwise here (vectorized, one fused pass over the image) until
+    at most 8 of each are left, which ``tf.reduce_*`` finishes (0.5 ms for either). Minima, maxima and
+    integer sums equal ``tf.reduce_*``'s; float sums (and means) are pairwise, so their last bits may
+    differ from a sequential sum's. Outside an XLA program (TF's own kernels reduce fast there, and the
+    slices would not fuse), and for unknown heights or widths, it is ``tf.reduce_*``.
 
     Example:
     >>> x = tf.reshape(tf.range(2 * 5 * 3, dtype=tf.int32), [1, 5, 3, 2])
-    >>> reduce_pixels(x, "sum").numpy().ravel().tolist(), reduce_pixels(x, "max").numpy().ravel().tolist()
-    ([210, 225], [28, 29])
+    >>> reduce_pixels(x, "sum").numpy().ravel().tolist(), reduce_pixels(x, "max", channels=True).numpy().ravel().tolist()
+    ([210, 225], [29])
     """
+    axes = (1, 2, 3) if channels else (1, 2)
     if reduction == "mean":
-        pixels = tf.shape(images)[1] * tf.shape(images)[2]
-        return reduce_pixels(images, "sum") / tf.cast(pixels, images.dtype)
+        count = tf.reduce_prod(tf.gather(tf.shape(images), axes))
+        return reduce_pixels(images, "sum", channels) / tf.cast(count, images.dtype)
     combine, reduce = _REDUCERS[reduction]
-    for axis in (1, 2):
-        images = _fold_halves(images, axis, combine)
-    return reduce(images, axis=(1, 2), keepdims=True)
+    if _tracing_xla():
+        for axis in (1, 2):
+            images = _fold_halves(images, axis, combine)
+    return reduce(images, axis=axes, keepdims=True)
 
 
 def _fold_halves(x: tf.Tensor, axis: int, combine: Callable, stop: int = 8) -> tf.Tensor:
