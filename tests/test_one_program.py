@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import keras_aug
-from keras_aug.ops.xla import materialize, reduce_pixels, storing
+from keras_aug.ops.xla import materialize, reduce_pixels, storing, unfolded
 
 IMAGE_SHAPE = (4, 32, 32, 3)
 LOWBIAS_MULTIPLIER = str(0x7FEB352D)  # a constant of keras_aug.ops.random's counter hash
@@ -151,3 +151,21 @@ def test_reduce_pixels_reduces_no_image_sized_operand():
     reduced = re.findall(r"reduce\(\w+\[([\d,]+)\]", hlo)
     assert reduced, "no reduce found: the HLO format changed"
     assert all(np.prod([int(d) for d in dims.split(",")]) <= 4 * 8 * 8 * 3 for dims in reduced)
+
+
+@pytest.mark.parametrize("first", [0.0, 3.0, np.nan, np.inf])
+def test_unfolded_returns_its_values_whatever_the_data(first):
+    data = tf.constant([first, 1.0])
+    values = tf.constant([0.0, -2.5, 7.0])
+    program = tf.function(lambda v, d: unfolded(v, d), jit_compile=True)
+    for out in (unfolded(values, data), program(values, data)):
+        np.testing.assert_array_equal(out.numpy(), values.numpy())
+
+
+def test_grayscale_with_factor_one_reads_its_factor_in_the_pixel_loop():
+    # with the 0 known, XLA:CPU compiled the same loop 2.8x slower (3.4 vs 1.2 ms for 32 x 224^2 x 3)
+    images = tf.zeros(IMAGE_SHAPE, tf.uint8)
+    layer = keras_aug.layers.RandomGrayscale(1.0)
+    loops = _pixel_loops(lambda x: layer(x, training=True), images)
+    assert loops, "no image-sized fusion found: the HLO format changed"
+    assert all(len(re.findall(r"= f32\[[\d,]*\]\{[\d,]*\} parameter\(", loop)) >= 1 for loop in loops)

@@ -17,6 +17,7 @@ import tensorflow as tf
 from keras_aug.layers.base import BaseAugmentation
 from keras_aug.ops import colorspace
 from keras_aug.ops import random as krandom
+from keras_aug.ops.xla import unfolded
 from keras_aug.validation import (
     check_number,
     check_optional_value_range,
@@ -310,7 +311,8 @@ class RandomGrayscale(BaseAugmentation):
         return self.p * self.factor
 
     def get_params(self, batch_size, images, seed):
-        return {"saturation": tf.zeros([batch_size])}
+        # a known 0 for every image folds into a blend XLA:CPU runs 2.8x slower (see `unfolded`)
+        return {"saturation": unfolded(tf.zeros([batch_size]), images)}
 
     def neutral_params(self, params, images):
         return {"saturation": 1.0}

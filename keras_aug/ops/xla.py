@@ -142,6 +142,25 @@ def _through_conditional(tensors: list) -> list:
     return tf.cond(predicate, lambda: list(tensors), lambda: list(tensors))
 
 
+def unfolded(values: tf.Tensor, data: tf.Tensor) -> tf.Tensor:
+    """``values`` themselves, but, in an XLA program, not known to the compiler: they are read as depending
+    on ``data`` (plus 0 times whether its first value is 0: always finite, so exact).
+
+    A constant factor lets XLA simplify a loop into a form XLA:CPU may compile slower: ``RandomGrayscale(1.0)``
+    draws saturation 0 for every image, and the folded blend became a broadcast of the luma over the
+    channels, 3.4 ms a batch (32 × 224² × 3 uint8, one program) against 1.2 ms with the factor unknown.
+
+    Example:
+    >>> unfolded(tf.zeros([2]), tf.constant([[7, 0]], tf.uint8)).numpy().tolist()
+    [0.0, 0.0]
+    """
+    if not _tracing_xla():
+        return values
+    first = tf.reshape(data, [-1])[:1]
+    zero = tf.reduce_sum(tf.cast(tf.equal(first, tf.zeros_like(first)), values.dtype)) * 0
+    return values + zero
+
+
 _REDUCERS = {
     "min": (tf.minimum, tf.reduce_min),
     "max": (tf.maximum, tf.reduce_max),
