@@ -142,6 +142,14 @@ def test_reduce_pixels_takes_unknown_shapes():
     )
 
 
+def test_programs_for_a_gpu_keep_xla_reductions():
+    images = tf.zeros([4, 64, 96, 3], tf.uint8)
+    with storing(False):
+        program = tf.function(lambda x: reduce_pixels(x, "sum"), jit_compile=True)
+        hlo = program.experimental_get_compiler_ir(images)(stage="hlo")
+    assert "4,64,96,3" in re.findall(r"reduce\(\w+\[([\d,]+)\]", hlo)
+
+
 def test_reduce_pixels_reduces_no_image_sized_operand():
     # XLA:CPU emits a reduce over the two middle axes as a scalar loop per output value (4-5x slower)
     images = tf.zeros([4, 64, 96, 3], tf.uint8)

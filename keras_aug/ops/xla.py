@@ -59,6 +59,7 @@ def storing(enabled: bool | None):
     the host (``None``, the default: it stores when TF sees no GPU or TPU, where a ``jit_compile`` program
     runs on XLA:CPU). Programs traced for another device (e.g. exported on a CPU host for a GPU) should
     be traced with ``storing(False)``: XLA:GPU fuses differently, and a conditional costs it a host sync.
+    The other XLA:CPU formulations (:func:`reduce_pixels`' folds, :func:`unfolded`) follow the same switch.
 
     Example:
     >>> with storing(False):
@@ -143,8 +144,9 @@ def _through_conditional(tensors: list) -> list:
 
 
 def unfolded(values: tf.Tensor, data: tf.Tensor) -> tf.Tensor:
-    """``values`` themselves, but, in an XLA program, not known to the compiler: they are read as depending
-    on ``data`` (plus 0 times whether its first value is 0: always finite, so exact).
+    """``values`` themselves, but, in an XLA:CPU program (see :func:`storing`), not known to the compiler:
+    they are read as depending on ``data`` (plus 0 times whether its first value is 0: always finite, so
+    exact).
 
     A constant factor lets XLA simplify a loop into a form XLA:CPU may compile slower: ``RandomGrayscale(1.0)``
     draws saturation 0 for every image, and the folded blend became a broadcast of the luma over the
@@ -154,7 +156,7 @@ def unfolded(values: tf.Tensor, data: tf.Tensor) -> tf.Tensor:
     >>> unfolded(tf.zeros([2]), tf.constant([[7, 0]], tf.uint8)).numpy().tolist()
     [0.0, 0.0]
     """
-    if not _tracing_xla():
+    if not _stores():
         return values
     first = tf.reshape(data, [-1])[:1]
     zero = tf.reduce_sum(tf.cast(tf.equal(first, tf.zeros_like(first)), values.dtype)) * 0
@@ -173,24 +175,27 @@ def reduce_pixels(images: tf.Tensor, reduction: str, channels: bool = False) -> 
     channels, to ``[B, 1, 1, 1]``): ``"min"``, ``"max"``, ``"sum"`` or (floats) ``"mean"``.
 
     XLA:CPU emits ``tf.reduce_*`` over the two middle axes as a scalar loop per output value (a channel
-    minimum of 32 × 224² × 3 uint8 took 2.3 ms, a sum 3.2 ms). In an XLA program the halves of the rows,
-    then of the columns, are combined elementwise here (vectorized, one fused pass over the image) until
-    at most 8 of each are left, which ``tf.reduce_*`` finishes (0.5 ms for either). Minima, maxima and
-    integer sums equal ``tf.reduce_*``'s; float sums (and means) are pairwise, so their last bits may
-    differ from a sequential sum's. Outside an XLA program (TF's own kernels reduce fast there, and the
-    slices would not fuse), and for unknown heights or widths, it is ``tf.reduce_*``.
+    minimum of 32 × 224² × 3 uint8 took 2.3 ms, a sum 3.2 ms). In an XLA:CPU program (as :func:`storing`
+    says) the halves of the rows, then of the columns, are combined elementwise instead (vectorized, one
+    fused pass over the image) until at most 8 of each are left, which ``tf.reduce_*`` finishes (0.5 ms
+    for either). Minima, maxima and integer sums equal ``tf.reduce_*``'s; float sums (and means) are
+    pairwise, so their last bits may differ from a sequential sum's. Elsewhere it is ``tf.reduce_*``:
+    TF's own kernels reduce fast outside XLA (where the slices would not fuse), and programs for a GPU
+    keep XLA's reduction (the folds were not measured there); so do unknown heights or widths.
 
     Example:
     >>> x = tf.reshape(tf.range(2 * 5 * 3, dtype=tf.int32), [1, 5, 3, 2])
-    >>> reduce_pixels(x, "sum").numpy().ravel().tolist(), reduce_pixels(x, "max", channels=True).numpy().ravel().tolist()
-    ([210, 225], [29])
+    >>> reduce_pixels(x, "sum").numpy().ravel().tolist()
+    [210, 225]
+    >>> reduce_pixels(x, "max", channels=True).numpy().ravel().tolist()
+    [29]
     """
     axes = (1, 2, 3) if channels else (1, 2)
     if reduction == "mean":
         count = tf.reduce_prod(tf.gather(tf.shape(images), axes))
         return reduce_pixels(images, "sum", channels) / tf.cast(count, images.dtype)
     combine, reduce = _REDUCERS[reduction]
-    if _tracing_xla():
+    if _stores():
         for axis in (1, 2):
             images = _fold_halves(images, axis, combine)
     return reduce(images, axis=axes, keepdims=True)
