@@ -177,3 +177,19 @@ def test_grayscale_with_factor_one_reads_its_factor_in_the_pixel_loop():
     loops = _pixel_loops(lambda x: layer(x, training=True), images)
     assert loops, "no image-sized fusion found: the HLO format changed"
     assert all(len(re.findall(r"= f32\[[\d,]*\]\{[\d,]*\} parameter\(", loop)) >= 1 for loop in loops)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: reduce_pixels(tf.zeros([1, 4, 4, 1]), "median"), "`reduction` must be one of"),
+        (
+            lambda: reduce_pixels(tf.zeros([4, 4, 1]), "sum"),
+            "`images` must be [batch, height, width, channels]",
+        ),
+        (lambda: reduce_pixels(tf.zeros([1, 4, 4, 1], tf.uint8), "mean"), "needs float images"),
+    ],
+)
+def test_reduce_pixels_names_what_is_wrong(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()

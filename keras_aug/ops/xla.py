@@ -16,6 +16,8 @@ import tensorflow as tf
 from tensorflow.compiler.tf2xla.ops import gen_xla_ops
 from tensorflow.python.ops import control_flow_util
 
+from keras_aug.validation import check_choice
+
 
 @functools.cache
 def xla_unit(fn: Callable, relax_shapes: bool = False, **static) -> Callable:
@@ -190,6 +192,12 @@ def reduce_pixels(images: tf.Tensor, reduction: str, channels: bool = False) -> 
     >>> reduce_pixels(x, "max", channels=True).numpy().ravel().tolist()
     [29]
     """
+    reduction = check_choice("reduction", reduction, (*_REDUCERS, "mean"))
+    images = tf.convert_to_tensor(images)
+    if images.shape.rank != 4:
+        raise ValueError(f"`images` must be [batch, height, width, channels], got shape {images.shape}.")
+    if reduction == "mean" and not images.dtype.is_floating:
+        raise ValueError(f'`reduction="mean"` needs float images, got {images.dtype.name}: cast them first.')
     axes = (1, 2, 3) if channels else (1, 2)
     if reduction == "mean":
         count = tf.reduce_prod(tf.gather(tf.shape(images), axes))
