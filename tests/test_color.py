@@ -311,6 +311,21 @@ def test_random_brightness_contrast_matches_albumentations_per_sample():
             assert np.abs(out[i].astype(int) - reference).max() <= 1  # albumentations truncates, we round
 
 
+@pytest.mark.parametrize("mode", ["eager", "xla", "data"])
+def test_brightness_by_mean_is_the_numpy_mean_in_every_mode(mode):
+    # brightness_by_max=False: beta = limit * each image's mean (in XLA programs a folded reduction)
+    x = images_f32(shape=(3, 37, 53, 3), seed=5)
+    layer = layers.RandomBrightnessContrast((0.2, 0.2), (0.0, 0.0), False, value_range=(0, 2), p=1.0)
+    run = {
+        "eager": lambda t: layer(t, training=True),
+        "xla": tf.function(lambda t: layer(t, training=True), jit_compile=True),
+        "data": lambda t: next(iter(tf.data.Dataset.from_tensors(t).map(lambda b: layer(b, training=True)))),
+    }[mode]
+    out = run(tf.constant(x)).numpy()
+    expected = x + 0.2 * x.astype(np.float64).mean(axis=(1, 2, 3), keepdims=True)
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-6)
+
+
 def test_ensure_safe_range_matches_albumentations():
     from albumentations.augmentations.pixel import functional as fpixel
 
