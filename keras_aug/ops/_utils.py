@@ -161,6 +161,18 @@ def from_4d(images: tf.Tensor, rank: int | tf.Tensor) -> tf.Tensor:
     return images[0, ..., 0] if rank == 2 else images[0] if rank == 3 else images
 
 
+def slice_along(values: tf.Tensor, axis: int, start, size) -> tf.Tensor:
+    """``size`` entries of ``values`` from ``start`` along ``axis`` (``size=-1``: to the end), all of the others.
+
+    Example:
+    >>> slice_along(tf.reshape(tf.range(6), [2, 3]), 1, 1, -1).numpy().tolist()
+    [[1, 2], [4, 5]]
+    """
+    begin, sizes = [0] * values.shape.rank, [-1] * values.shape.rank
+    begin[axis], sizes[axis] = start, size
+    return tf.slice(values, begin, sizes)
+
+
 def traceable(fn):
     """Give the plain function ``fn`` a ``get_concrete_function`` like tfa's ``tf.function`` image ops.
 

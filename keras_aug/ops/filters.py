@@ -21,6 +21,7 @@ from keras_aug.ops._utils import (
     from_4d,
     from_batch,
     from_compute,
+    slice_along,
     to_4d,
     to_batch,
     traceable,
@@ -281,22 +282,16 @@ def _window_sum(values: tf.Tensor, size: int, axis: int) -> tf.Tensor:
     Sums over power-of-two spans are built by doubling and the ones of ``size``'s binary digits added up.
     """
     length = tf.shape(values)[axis] - size + 1
-
-    def window(tensor, start, extent):
-        begin, sizes = [0] * 4, [-1] * 4
-        begin[axis], sizes[axis] = start, extent
-        return tf.slice(tensor, begin, sizes)
-
     out, offset, span, power, remaining = None, 0, 1, values, size
     while True:
         if remaining & 1:
-            term = window(power, offset, length)
+            term = slice_along(power, axis, offset, length)
             out = term if out is None else out + term
             offset += span
         remaining >>= 1
         if not remaining:
             return out
-        power = window(power, 0, tf.shape(power)[axis] - span) + window(power, span, -1)
+        power = slice_along(power, axis, 0, tf.shape(power)[axis] - span) + slice_along(power, axis, span, -1)
         span *= 2
 
 

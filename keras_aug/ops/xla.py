@@ -16,6 +16,7 @@ import tensorflow as tf
 from tensorflow.compiler.tf2xla.ops import gen_xla_ops
 from tensorflow.python.ops import control_flow_util
 
+from keras_aug.ops._utils import slice_along
 from keras_aug.validation import check_choice
 
 
@@ -215,16 +216,9 @@ def _fold_halves(x: tf.Tensor, axis: int, combine: Callable, stop: int = 8) -> t
         return x
     while size > stop:
         half = size // 2
-        folded = combine(_part(x, axis, 0, half), _part(x, axis, half, 2 * half))
+        folded = combine(slice_along(x, axis, 0, half), slice_along(x, axis, half, half))
         if size % 2:  # the odd last row joins the first
-            first = combine(_part(folded, axis, 0, 1), _part(x, axis, size - 1, size))
-            folded = tf.concat([first, _part(folded, axis, 1, half)], axis)
+            first = combine(slice_along(folded, axis, 0, 1), slice_along(x, axis, size - 1, 1))
+            folded = tf.concat([first, slice_along(folded, axis, 1, half - 1)], axis)
         x, size = folded, half
     return x
-
-
-def _part(x: tf.Tensor, axis: int, start: int, stop: int) -> tf.Tensor:
-    begin = [0] * x.shape.rank
-    size = [-1] * x.shape.rank
-    begin[axis], size[axis] = start, stop - start
-    return tf.slice(x, begin, size)
