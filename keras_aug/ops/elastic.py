@@ -169,7 +169,7 @@ def _band_coordinates(smoothed_rows, alpha, start, rows: int, sigma: float):
     weights, _ = _lattice_weights(sigma, lattice_stride(sigma))
     taps, stride = weights.shape
     count = -(-rows // stride) + taps - 1
-    lattice = tf.slice(smoothed_rows, tf.stack([0, 0, start // stride, 0]), [-1, -1, count, -1])
+    lattice = _utils.slice_along(smoothed_rows, 2, start // stride, count)
     field = _smooth_second_last_axis(lattice, weights, rows) * alpha[:, tf.newaxis, tf.newaxis, tf.newaxis]
     cols = tf.range(tf.shape(field)[-1], dtype=tf.float32)[tf.newaxis, tf.newaxis, :]
     out_rows = tf.cast(start + tf.range(rows), tf.float32)[tf.newaxis, :, tf.newaxis]

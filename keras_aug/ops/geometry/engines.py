@@ -111,8 +111,7 @@ def _band_of(values: tf.Tensor, start=None, rows: int | None = None) -> tf.Tenso
     """Rows ``start .. start + rows`` of ``[B, H, ...]`` values (all of them when ``start`` is None)."""
     if start is None:
         return values
-    begin = tf.stack([0, start] + [0] * (values.shape.rank - 2))
-    return tf.slice(values, begin, [-1, rows] + [-1] * (values.shape.rank - 2))
+    return _utils.slice_along(values, 1, start, rows)
 
 
 @xla_unit
