@@ -28,6 +28,7 @@ from keras_aug.ops.geometry.resample import (
     _round_half_away,
     _sample_batch,
     gather_cols,
+    gather_cols_rows,
     gather_rows_cols,
     map_coordinates_to_range,
 )
@@ -511,13 +512,7 @@ def _crop_rows_cols(source, rows, cols):
 
 @xla_unit
 def _crop_cols_rows(source, rows, cols):
-    """:func:`gather_rows_cols` columns first, on the transposed source, so that both gathers copy whole
-    contiguous rows. XLA:CPU emits a per-pixel column gather that feeds another op inside one program
-    as a loop over a flat index (3.5x slower than the same gather as a program's result); two
-    transposes cost less (BENCHMARKS.md, "Translation and pad-crop fixed")."""
-    order = [0, 2, 1, *range(3, source.shape.rank)]
-    columns = tf.gather(tf.transpose(source, order), cols, axis=1, batch_dims=1)
-    return tf.gather(tf.transpose(columns, order), rows, axis=1, batch_dims=1)
+    return gather_cols_rows(source, rows, cols)
 
 
 @xla_unit
