@@ -311,6 +311,18 @@ def test_random_color_degeneration_matches_keras_and_pil():
     )
 
 
+@pytest.mark.parametrize("mode", ["xla", "data"])
+def test_random_grayscale_with_factor_one_is_pil_gray_in_a_program_and_in_tf_data(mode):
+    # in an XLA program its all-zero saturation is read as data-dependent (keras_aug.ops.xla.unfolded)
+    images = _images(4)
+    layer = layers.RandomGrayscale(1.0)
+    if mode == "xla":
+        out = tf.function(lambda x: layer(x, training=True), jit_compile=True)(tf.constant(images))
+    else:
+        out = next(iter(tf.data.Dataset.from_tensors(images).map(lambda x: layer(x, training=True))))
+    _within_one(out.numpy(), np.repeat(_pil(images, lambda im: im.convert("L"))[..., None], 3, -1))
+
+
 @requires_keras("RandomGrayscale", "transform_images")
 def test_random_grayscale_matches_keras_and_pil():
     images = _images(4)
