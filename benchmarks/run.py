@@ -1,11 +1,13 @@
 """Print images/s and ratios for keras_aug, Keras 3 and albumentations, side by side, from one run.
 
 Usage: ``python -m benchmarks.run [--only NAME ...] [--batches N] [--rounds N] [--placement data|model|both]
-[--libraries keras_aug keras albumentations] [--markdown FILE]``
+[--libraries keras_aug keras albumentations] [--reuse-host-memory] [--markdown FILE]``
 
 ``--placement model`` times each TF contender as one ``tf.function(jit_compile=True)`` program (a layer
 inside a model compiled with XLA) instead of ``dataset.map``; ``both`` prints both and their ratio.
-``--libraries`` times only the libraries named (all three by default).
+``--libraries`` times only the libraries named (all three by default). ``--reuse-host-memory`` first calls
+:func:`keras_aug.reuse_host_memory` (glibc keeps freed buffers instead of mapping fresh ones per call), as a
+CPU training script that puts the layers in a compiled model should; the header says whether it took effect.
 """
 
 from __future__ import annotations
@@ -108,12 +110,22 @@ def main(argv=None) -> None:
         default=list(LIBRARIES),
         help="which libraries to time (default all; e.g. keras_aug alone for a quick placement table)",
     )
+    parser.add_argument(
+        "--reuse-host-memory",
+        action="store_true",
+        help="call keras_aug.reuse_host_memory() first (glibc: reuse freed buffers across calls)",
+    )
     parser.add_argument("--markdown", help="also append the table to this file")
     args = parser.parse_args(argv)
+    memory = "default host memory"
+    if args.reuse_host_memory:
+        import keras_aug
+
+        memory = "host memory reused" if keras_aug.reuse_host_memory() else "host memory: reuse not available"
     cases = [c for c in all_cases() if not args.only or c.name in args.only]
     by_placement = args.placement != "data"
     lines = [
-        f"Machine: {describe_machine()}; batch {args.batch_size}, best of {args.rounds} rounds"
+        f"Machine: {describe_machine()}; {memory}; batch {args.batch_size}, best of {args.rounds} rounds"
         + (f", placement {args.placement}" if by_placement else ""),
         "",
         PLACEMENT_HEADER if by_placement else HEADER,

@@ -27,3 +27,4 @@ with _startup_logs_filtered():
     from keras_aug import layers as layers
     from keras_aug import ops as ops
     from keras_aug import recipes as recipes
+    from keras_aug.host import reuse_host_memory as reuse_host_memory

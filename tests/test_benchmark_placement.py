@@ -53,3 +53,18 @@ def test_libraries_limit_the_contenders_and_unknown_ones_are_refused():
         run_case(case, libraries=["kornia"])
     with pytest.raises(SystemExit):
         main(["--libraries", "kornia"])
+
+
+@pytest.mark.parametrize(
+    "took_effect, header", [(True, "host memory reused"), (False, "host memory: reuse not available")]
+)
+def test_reuse_host_memory_is_asked_for_and_reported(monkeypatch, capsys, took_effect, header):
+    import keras_aug
+
+    calls = []
+    monkeypatch.setattr(keras_aug, "reuse_host_memory", lambda: calls.append(1) or took_effect)
+    main(["--reuse-host-memory", "--only", "no-such-case"])
+    assert calls == [1]
+    assert f"; {header}; batch 32" in capsys.readouterr().out
+    main(["--only", "no-such-case"])
+    assert calls == [1] and "; default host memory; batch 32" in capsys.readouterr().out
