@@ -544,6 +544,8 @@ def _lab_to_rgb_channels(lightness: tf.Tensor, a: tf.Tensor, b: tf.Tensor) -> li
     a_term = tf.bitwise.right_shift(a * 268435 + 128, 13) - 4194
     b_term = tf.bitwise.right_shift(b * 41943 + 16, 9) - 10484
     x, z = _xz_from_f(fy + a_term), _xz_from_f(fy - b_term)
+    # Stored: inside one XLA program the three channels' lookups each got a loop recomputing X and Z.
+    x, y, z = materialize((x, y, z))
     m = t["to_rgb"]
     return [
         _lookup(
