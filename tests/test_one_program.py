@@ -206,3 +206,13 @@ def test_rgb_clahe_converts_lab_to_rgb_once_per_pixel():
     )(stage="optimized_hlo")
     companding = [b for b in hlo.split("\n\n") if b.startswith("%fused") and "constant(108)" in b]
     assert 1 <= len(companding) <= 2, len(companding)
+
+
+def test_equalize_scatters_one_channel_at_a_time():
+    """A whole RGB batch's bin ids and counts in one scatter (38.5 MB at 32 × 224² × 3) crossed glibc's
+    32 MB mmap threshold, so every call mapped and faulted them in afresh; per channel they stay below it."""
+    images = tf.zeros([2, 16, 16, 3], tf.uint8)
+    program = tf.function(lambda x: keras_aug.ops.equalize(x), jit_compile=True)
+    hlo = program.experimental_get_compiler_ir(images)(stage="optimized_hlo")
+    histograms = re.findall(r"= s32\[(\d+)\]\{0\} scatter\(", hlo)
+    assert histograms == ["512"] * 3, histograms  # 2 images x 256 bins, once per channel
