@@ -213,6 +213,8 @@ def test_equalize_scatters_one_channel_at_a_time():
     32 MB mmap threshold, so every call mapped and faulted them in afresh; per channel they stay below it."""
     images = tf.zeros([2, 16, 16, 3], tf.uint8)
     program = tf.function(lambda x: keras_aug.ops.equalize(x), jit_compile=True)
-    hlo = program.experimental_get_compiler_ir(images)(stage="optimized_hlo")
+    hlo = program.experimental_get_compiler_ir(images)(
+        stage="hlo"
+    )  # older XLA expands scatters when optimizing
     histograms = re.findall(r"= s32\[(\d+)\]\{0\} scatter\(", hlo)
     assert histograms == ["512"] * 3, histograms  # 2 images x 256 bins, once per channel
