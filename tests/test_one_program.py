@@ -218,3 +218,15 @@ def test_equalize_scatters_one_channel_at_a_time():
     )  # older XLA expands scatters when optimizing
     histograms = re.findall(r"= s32\[(\d+)\]\{0\} scatter\(", hlo)
     assert histograms == ["512"] * 3, histograms  # 2 images x 256 bins, once per channel
+
+
+def test_gaussian_blur_pads_the_input_before_casting_it():
+    """The blur's first pass reads a reflect-padded copy of the batch, which XLA stores: as float32 it made
+    the unit's scratch 39 MB at 32 × 224² × 3 (over glibc's 32 MB mmap threshold, so mapped afresh each
+    call); padded as uint8 and cast in the taps' loop, 24.5 MB."""
+    images = tf.zeros([2, 16, 16, 3], tf.uint8)
+    program = tf.function(lambda x: keras_aug.ops.gaussian_blur(x, 5, 1.0), jit_compile=True)
+    hlo = program.experimental_get_compiler_ir(images)(stage="optimized_hlo")
+    stored = hlo[hlo.index("\nENTRY") :]  # the program's own instructions, not the fused loops' insides
+    padded = re.findall(r"= (\w+)\[2,20,16,3\]", stored)  # 2 rows above and below
+    assert padded == ["u8"], padded

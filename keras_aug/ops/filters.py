@@ -103,14 +103,16 @@ def _tap(kernel: tf.Tensor, tap: int, rank: int = 4) -> tf.Tensor:
 
 def _filter_along(images: tf.Tensor, kernel: tf.Tensor, size: int, axis: int, padding: str, constant_values):
     """Correlate ``images`` [B, H, W, C] with ``kernel`` ([size], or [B, size] per sample) along ``axis``
-    (1 or 2), output the same size.
+    (1 or 2), output the same size in the kernel's dtype (``images`` may be of any dtype that casts to it;
+    ``constant_values`` is in the images' dtype).
 
     The taps run on ``[B, rows, columns * C]`` views (a shift along the width is a shift by ``C``): with
     one long innermost axis XLA's CPU loops vectorize, about 2.5x faster than on ``[..., C]`` slices.
     """
     if size == 1:
-        return images * _tap(kernel, 0)
-    padded = _pad_axis(images, *_pad_amounts(size), axis, padding, constant_values)
+        return tf.cast(images, kernel.dtype) * _tap(kernel, 0)
+    # Pad before casting: XLA stores the padded tensor, 4x smaller as uint8 than as float32.
+    padded = tf.cast(_pad_axis(images, *_pad_amounts(size), axis, padding, constant_values), kernel.dtype)
     shape = tf.shape(images)
     batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
     if axis == 1:
@@ -206,11 +208,12 @@ def _blur_sigma(sigma, kernel_size: tuple[int, int], batch_size) -> tf.Tensor:
 
 @functools.partial(xla_unit, relax_shapes=True)
 def _gaussian_blur(images, sigma, kernel_size: tuple):
-    work = tf.cast(images, compute_dtype(images.dtype))
-    sigma = tf.cast(sigma, work.dtype)
+    dtype = compute_dtype(images.dtype)
+    sigma = tf.cast(sigma, dtype)
+    work = images  # the first pass casts after padding
     for axis, size, column in ((1, kernel_size[1], 1), (2, kernel_size[0], 0)):
-        kernel = gaussian_kernel1d(sigma[:, column : column + 1], size, work.dtype)  # [B, size]
-        work = _filter_along(work, kernel, size, axis, "reflect", 0.0)
+        kernel = gaussian_kernel1d(sigma[:, column : column + 1], size, dtype)  # [B, size]
+        work = _filter_along(work, kernel, size, axis, "reflect", tf.zeros([], work.dtype))
     return from_compute(work, images.dtype)
 
 
