@@ -289,6 +289,33 @@ def test_augmix_mixes_chains_as_numpy(mode):
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-3)
 
 
+def test_augmix_warps_each_chain_on_its_own(monkeypatch):
+    """The chains' photometric operations run on the stacked K x B batch, but each chain is warped on its
+    own: a warp's scratch grows with its batch, and 3 x 32 images of 224² (77 MB) crossed glibc's 32 MB
+    mmap threshold, so every call mapped and faulted it in afresh. The warps must still see the
+    chains' own (photometric) results and rotate them as drawn."""
+    batches, warp = [], P.warp_if_moved
+
+    def recording(images, matrices, *args):
+        batches.append((int(images.shape[0]), int(matrices.shape[0])))
+        return warp(images, matrices, *args)
+
+    monkeypatch.setattr(P, "warp_if_moved", recording)
+    images = smooth_images(2, 9, 9, 3)
+    ops = np.zeros([3, 2, 1], np.int32)
+    ops[1, :, 0] = O("Rotate")  # chain 1 rotates by 90 degrees, chain 2 inverts
+    ops[2, :, 0] = O("Invert")
+    magnitudes = np.where(ops == O("Rotate"), 90.0, 0.0).astype(np.float32)
+    weights = np.zeros([2, 3], np.float32)
+    for chain in range(3):
+        weights[:] = 0.0
+        weights[:, chain] = 1.0
+        out = P.augmix(images, ops, magnitudes, weights, np.zeros([2], np.float32), "nearest")
+        expected = [images, np.rot90(images, k=1, axes=(1, 2)), 255 - images][chain]
+        np.testing.assert_array_equal(out, expected, err_msg=f"chain {chain}")
+    assert batches == [(2, 2)] * 9, batches
+
+
 def test_augmix_weights_are_per_sample_and_sum_to_one():
     layer = AugMix(seed=3)
     params = layer.draw_params(tf.zeros([64, 8, 8, 3], tf.uint8))

@@ -568,12 +568,13 @@ def augment_policy(
 
 @xla_unit
 def _mix(images, chains, weights, original_weight, low: float, high: float):
-    """``original_weight * images + sum_k weights[:, k] * chains[k]`` in float, clipped, in the images' dtype."""
+    """``original_weight * images + sum_k weights[:, k] * chains[k]`` in float, clipped, in the images' dtype
+    (``chains``: a list of batches shaped like ``images``)."""
     work = _utils.to_compute(images)
     dtype = work.dtype
     mixed = tf.reshape(tf.cast(original_weight, dtype), [-1, 1, 1, 1]) * work
-    for k in range(chains.shape[0]):
-        mixed += tf.reshape(tf.cast(weights[:, k], dtype), [-1, 1, 1, 1]) * _utils.to_compute(chains[k])
+    for k, chain in enumerate(chains):
+        mixed += tf.reshape(tf.cast(weights[:, k], dtype), [-1, 1, 1, 1]) * _utils.to_compute(chain)
     return _utils.from_compute(tf.clip_by_value(mixed, low, high), images.dtype)
 
 
@@ -594,9 +595,10 @@ def augmix(
     ``chain_weights`` ``[B, K]`` and ``original_weight`` ``[B]``: ``out = original_weight * x + sum_k
     chain_weights[:, k] * chain_k(x)`` (AugMix's ``m * x + (1 - m) * sum_k w_k chain_k(x)`` with the
     ``(1 - m)`` folded into ``chain_weights``), clipped to ``value_range`` and returned in the images' dtype.
-    Cost of one call: the ``K`` chains are stacked into one batch of ``K * B`` images, so one warp call
-    (of the stacked images that move), each photometric operation at most once (on the stacked images that
-    drew it), and one mixing pass.
+    Cost of one call: the ``K`` chains are stacked into one batch of ``K * B`` images, so each photometric
+    operation runs at most once (on the stacked images that drew it); then one warp per chain (of its
+    images that move: a warp's scratch grows with its batch, and ``K`` times the batch's crossed glibc's
+    32 MB mmap threshold at 32 × 224² × 3) and one mixing pass.
 
     Example:
     >>> images = tf.fill([2, 8, 8, 3], tf.constant(100, tf.uint8))
@@ -613,17 +615,15 @@ def augmix(
             f"`ops` must be [chains, batch, depth] with known chains and depth, got {ops.shape}."
         )
     chains, depth = ops.shape[0], ops.shape[2]
+    ops, magnitudes = _check_slots(tf.reshape(ops, [-1, depth]), tf.reshape(magnitudes, [-1, depth]))
+    shape = tf.shape(images)
+    matrices = tf.reshape(policy_matrix(ops, magnitudes, shape[1], shape[2]), [chains, -1, 3, 3])
     stacked = tf.concat([images] * chains, axis=0)  # (tf.tile has no uint16 kernel on CPU)
-    augmented = augment_policy(
-        stacked,
-        tf.reshape(ops, [-1, depth]),
-        tf.reshape(magnitudes, [-1, depth]),
-        interpolation,
-        fill_mode,
-        fill_value,
-        value_range,
-    )
-    augmented = tf.reshape(augmented, tf.concat([[chains], tf.shape(images)], axis=0))
+    stacked = policy_photometric(stacked, ops, magnitudes, value_range)
+    stacked = tf.reshape(stacked, tf.concat([[chains], shape], axis=0))
+    augmented = [
+        warp_if_moved(stacked[k], matrices[k], interpolation, fill_mode, fill_value) for k in range(chains)
+    ]
     low, high = resolve_value_range(value_range, images.dtype)
     out = _mix(
         images,
