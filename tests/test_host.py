@@ -49,15 +49,23 @@ def test_a_compiled_layer_stops_faulting_in_its_scratch_buffer_each_call():
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
-    result = subprocess.run(
-        [sys.executable, "-c", _FAULTS_PER_CALL], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    default, took_effect, reused = result.stdout.split()[-3:]
-    assert took_effect == "True"
     # 4 KiB pages: the 48 MB buffer is ~12k faults a call (7,900 measured, 0 after; 294 once, on a machine
-    # busy with the rest of the suite); 2 MiB pages: ~24
-    assert float(reused) * 10 < float(default), (default, reused)
+    # busy with the rest of the suite); 2 MiB pages: ~24. Once, under the suite's load with TF 2.16, even
+    # the default calls faulted 0 times (glibc served the buffer without a fresh mapping): such a run
+    # compares nothing, so it is repeated (up to three runs).
+    runs = []
+    for _ in range(3):
+        result = subprocess.run(
+            [sys.executable, "-c", _FAULTS_PER_CALL], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        default, took_effect, reused = result.stdout.split()[-3:]
+        assert took_effect == "True"
+        runs.append((float(default), float(reused)))
+        if float(default) > 0:
+            break
+    default, reused = runs[-1]
+    assert reused * 10 < default, runs
 
 
 @pytest.mark.skipif(not GLIBC, reason="reuse_host_memory acts on glibc's malloc only")
