@@ -28,8 +28,8 @@ def reuse_host_memory(limit_bytes: int = 1 << 30) -> bool:
     Call it once, at the start of a CPU training script that runs keras_aug layers inside a
     ``jit_compile=True`` model: there each call's scratch buffer (tens of MB at batch 32 × 224²) is
     otherwise mapped, zeroed page by page and unmapped every time. It helps ``tf.data`` pipelines too
-    where one XLA unit holds more than 32 MB (``RandomGaussianBlur`` at 32 × 224² × 3: 1.2-3.6x faster
-    on a 2-core AMD EPYC host; more ops at larger batches or images). The setting is process-wide and lasts until the process
+    where one XLA unit holds more than 32 MB (at 32 × 224² × 3 none does; a warp of 64 or more such
+    images does). The setting is process-wide and lasts until the process
     exits: freed memory stays with the process for the next allocation (its resident size stays near
     its peak) rather than going back to the operating system. Where the C library is not glibc (macOS,
     Windows, musl) it does nothing and returns False. Setting ``TF_CPU_ALLOCATOR_USE_BFC=true`` before
